@@ -1,0 +1,423 @@
+//! The command line: argument parsing, the commands, and the one place where
+//! errors become exit codes.
+//!
+//! Every command returns `Result<(), Failure>`; [`run`] alone turns a
+//! [`Failure`] into a message on stderr and an exit code (2: the input was
+//! invalid, 1: SoftToken refused or could not do it). Nothing here panics on
+//! any input: all parsing goes through the typed errors of the core modules.
+
+use std::ffi::OsString;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use zeroize::Zeroizing;
+
+use crate::clock::{Clock, SystemClock};
+use crate::device::DeviceId;
+use crate::link::{self, Link, OtpKind, Source};
+use crate::otp::{self, Algorithm, CodeFormat};
+use crate::pin::Pin;
+use crate::store;
+use crate::tokens::{EnrollRequest, Status, TokenError, Tokens};
+
+/// Why a command did not succeed; [`Failure::exit_code`] is the only mapping to exit codes.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input was not valid (exit code 2).
+    Invalid(String),
+    /// SoftToken refused, or something it relies on failed (exit code 1).
+    Refused(String),
+}
+
+impl Failure {
+    /// The exit code for this failure: 2 for invalid input, 1 for a refusal.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Invalid(_) => 2,
+            Failure::Refused(_) => 1,
+        }
+    }
+    fn message(&self) -> &str {
+        match self {
+            Failure::Invalid(m) | Failure::Refused(m) => m,
+        }
+    }
+}
+
+impl From<link::LinkError> for Failure {
+    fn from(e: link::LinkError) -> Self {
+        Failure::Invalid(e.to_string())
+    }
+}
+
+impl From<otp::OtpError> for Failure {
+    fn from(e: otp::OtpError) -> Self {
+        Failure::Invalid(e.to_string())
+    }
+}
+
+impl From<TokenError> for Failure {
+    fn from(e: TokenError) -> Self {
+        if e.is_invalid_input() {
+            Failure::Invalid(e.to_string())
+        } else {
+            Failure::Refused(e.to_string())
+        }
+    }
+}
+
+impl From<store::StoreError> for Failure {
+    fn from(e: store::StoreError) -> Self {
+        Failure::Refused(e.to_string())
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "softtoken", version, about = "SoftToken: one-time passcodes for EPCS two-factor signing")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compute a code from a base32 secret, like oathtool (prints only the code).
+    Otp(OtpArgs),
+    /// Validate an enrollment link and show what it would enroll (never the secret).
+    Inspect {
+        /// The enrollment link (softtoken://enroll?… or otpauth://…).
+        link: String,
+    },
+    /// Print this device's ID, which the EHR lists as a prescribing device.
+    DeviceId,
+    /// Enroll a soft token from a link, protected by a four-digit PIN.
+    Enroll {
+        link: String,
+        /// The token's name (1–40 characters, unique).
+        #[arg(long)]
+        name: String,
+        /// Replace the token that has the same issuer and account.
+        #[arg(long)]
+        replace: bool,
+        /// Read the PIN from one line of standard input (for scripts).
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// List the tokens: name, issuer, account, status.
+    List,
+    /// Print a token's current code after its PIN (only the digits on stdout).
+    Code {
+        name: String,
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Remove a token and its secret.
+    Remove {
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Open the app (optionally at an enrollment link).
+    Open { link: Option<String> },
+    /// Scripted UI tests for QA.
+    Qa {
+        #[command(subcommand)]
+        command: QaCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum QaCommand {
+    /// Run .qa scripts headless against the real UI.
+    Run {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Save screenshots here (and one for every failure).
+        #[arg(long)]
+        screenshots: Option<PathBuf>,
+        /// Write a JUnit XML report here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AlgorithmArg {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+#[derive(Args, Debug)]
+struct OtpArgs {
+    /// The shared secret in base32 (RFC 4648; case, spaces and padding ignored).
+    #[arg(long)]
+    secret: String,
+    #[arg(long, value_enum, default_value = "sha1")]
+    algorithm: AlgorithmArg,
+    #[arg(long, default_value_t = 6)]
+    digits: u8,
+    /// TOTP period in seconds.
+    #[arg(long, default_value_t = 30)]
+    period: u64,
+    /// TOTP at this Unix time (default: now).
+    #[arg(long, conflicts_with = "counter")]
+    time: Option<u64>,
+    /// HOTP at this counter.
+    #[arg(long)]
+    counter: Option<u64>,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(failure) => {
+            eprintln!("softtoken: {}", failure.message());
+            failure.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
+    let Some(command) = cli.command else { return crate::app::run_gui(None) };
+    match command {
+        Command::Otp(args) => cmd_otp(args),
+        Command::Inspect { link } => cmd_inspect(&link),
+        Command::DeviceId => {
+            println!("{}", this_device()?);
+            Ok(())
+        }
+        Command::Enroll { link, name, replace, pin_stdin } => cmd_enroll(&link, &name, replace, pin_stdin),
+        Command::List => cmd_list(),
+        Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
+        Command::Remove { name, yes } => cmd_remove(&name, yes),
+        Command::Open { link } => crate::app::run_gui(link),
+        Command::Qa { command: QaCommand::Run { files, screenshots, junit } } => {
+            crate::qa::run_cli(&files, screenshots.as_deref(), junit.as_deref())
+        }
+    }
+}
+
+fn cmd_otp(args: OtpArgs) -> Result<(), Failure> {
+    let secret = link::decode_secret(&args.secret).map_err(|e| match e {
+        link::LinkError::SecretLength(n) => Failure::Invalid(otp::OtpError::SecretLength(n).to_string()),
+        _ => Failure::Invalid("--secret must be base32: the letters A–Z and digits 2–7".into()),
+    })?;
+    let algorithm = match args.algorithm {
+        AlgorithmArg::Sha1 => Algorithm::Sha1,
+        AlgorithmArg::Sha256 => Algorithm::Sha256,
+        AlgorithmArg::Sha512 => Algorithm::Sha512,
+    };
+    let format = CodeFormat { algorithm, digits: args.digits };
+    let code = match args.counter {
+        Some(counter) => otp::hotp(&secret, format, counter)?,
+        None => {
+            let time = match args.time {
+                Some(t) => t,
+                None => SystemClock.now(),
+            };
+            otp::totp(&secret, format, args.period, time)?
+        }
+    };
+    println!("{code}");
+    Ok(())
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn cmd_inspect(text: &str) -> Result<(), Failure> {
+    let now = SystemClock.now();
+    let mut out = String::new();
+    match link::parse(text, now)? {
+        Link::Hard(h) => {
+            out += "type: hard token (key fob) — not enrolled in SoftToken\n";
+            out += &format!("issuer: {}\naccount: {}\n", h.issuer, h.account);
+            out += &format!("serial: {}\n", h.serial.as_deref().unwrap_or("(not in the link)"));
+            out += &format!("{}\n", link::HardToken::EXPLANATION);
+        }
+        Link::Soft(e) => {
+            let source = match e.source {
+                Source::Epcs => "soft (EPCS enrollment)",
+                Source::Otpauth => "otpauth (ordinary token)",
+            };
+            out += &format!("type: {source}\n");
+            out += &format!("issuer: {}\naccount: {}\n", e.issuer, e.account);
+            out += &format!("algorithm: {}\ndigits: {}\n", e.format.algorithm, e.format.digits);
+            match e.kind {
+                OtpKind::Totp { period } => out += &format!("period: {period} s\n"),
+                OtpKind::Hotp { counter } => out += &format!("counter: {counter}\n"),
+            }
+            let this = this_device().ok();
+            let here = this.as_ref().is_some_and(|d| e.prescribing_devices.contains(d));
+            out += &format!("prescribing devices: {}\n", e.prescribing_devices.len());
+            out += &match &this {
+                Some(_) => format!(
+                    "this device is a prescribing device: {}{}\n",
+                    yes_no(here),
+                    if here { " (activation would be refused here)" } else { "" }
+                ),
+                None => "this device is a prescribing device: unknown (no device ID)\n".into(),
+            };
+            out += &format!("sync: {} s (usable {} after activation)\n", e.sync_seconds, minutes(e.sync_seconds));
+            out += &format!("expires: {}\n", e.expires_at.map(crate::clock::format_utc).unwrap_or_else(|| "never".into()));
+            out += &format!("single use: {}\n", yes_no(e.enrollment_id.is_some()));
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn minutes(seconds: u64) -> String {
+    match seconds {
+        0 => "immediately".into(),
+        s if s < 60 => format!("{s} seconds"),
+        s => format!("up to {} minutes", s.div_ceil(60)),
+    }
+}
+
+/// This device's ID, from the OS (or, where there is no machine ID, the keyring).
+pub fn this_device() -> Result<DeviceId, Failure> {
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        target_os = "windows"
+    ))]
+    {
+        DeviceId::from_os().map_err(|e| Failure::Refused(e.to_string()))
+    }
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        target_os = "windows"
+    )))]
+    {
+        Ok(store::random_device_id(&*store::system_store()?)?)
+    }
+}
+
+/// The token manager on the real keyring, data directory and clock.
+pub fn open_tokens() -> Result<Tokens, Failure> {
+    let store = store::system_store()?;
+    let device = this_device()?;
+    let dir = store::data_dir().map_err(|e| Failure::Refused(e.to_string()))?;
+    Ok(Tokens::new(store, dir, device, std::sync::Arc::new(SystemClock)))
+}
+
+fn read_pin(prompt: &str, from_stdin: bool) -> Result<Pin, Failure> {
+    let text = if from_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Invalid(format!("could not read the PIN from standard input: {e}")))?;
+        Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::Invalid(
+                "no terminal to ask for the PIN; use --pin-stdin to read it from standard input".into(),
+            ));
+        }
+        Zeroizing::new(
+            rpassword::prompt_password(prompt).map_err(|e| Failure::Invalid(format!("could not read the PIN: {e}")))?,
+        )
+    };
+    Ok(Pin::new(text))
+}
+
+fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool) -> Result<(), Failure> {
+    let tokens = open_tokens()?;
+    let now = SystemClock.now();
+    let enrollment = match link::parse(text, now)? {
+        Link::Hard(_) => return Err(Failure::Refused(link::HardToken::EXPLANATION.into())),
+        Link::Soft(e) => e,
+    };
+    // Refuse early (before asking for a PIN) what would be refused anyway.
+    tokens.precheck(&enrollment, name, replace)?;
+    let pin = read_pin("Token PIN (four digits): ", pin_stdin)?;
+    crate::pin::check_new_pin(&pin).map_err(|e| Failure::Invalid(e.to_string()))?;
+    if !pin_stdin {
+        let again = read_pin("Confirm the PIN: ", false)?;
+        if !pin.matches(&again) {
+            return Err(Failure::Invalid("the two PINs do not match; nothing was saved".into()));
+        }
+    }
+    let token = tokens.enroll(EnrollRequest { enrollment, name: name.to_string(), pin, replace })?;
+    println!("Enrolled \"{}\".", token.name);
+    if let Status::Syncing { ready_at } = token.status(now) {
+        println!(
+            "Your token is now linked to your account and will automatically be activated for use after \
+             syncing, which may take up to {}. It will be ready at {}.",
+            minutes(ready_at.saturating_sub(now)).trim_start_matches("up to "),
+            crate::clock::format_local_hm(ready_at)
+        );
+    }
+    Ok(())
+}
+
+fn cmd_list() -> Result<(), Failure> {
+    let tokens = open_tokens()?;
+    let now = SystemClock.now();
+    let list = tokens.list()?;
+    if list.is_empty() {
+        eprintln!("No tokens yet. Enroll one with: softtoken enroll LINK --name NAME");
+    }
+    for t in list {
+        println!("{}\t{}\t{}\t{}", t.name, t.issuer, t.account, t.status(now).describe());
+    }
+    Ok(())
+}
+
+fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
+    let tokens = open_tokens()?;
+    let pin = read_pin(&format!("PIN for {name}: "), pin_stdin)?;
+    let code = tokens.code(name, &pin)?;
+    if let Some(warning) = &code.warning {
+        eprintln!("warning: {warning}");
+    }
+    println!("{}", code.code.as_str());
+    Ok(())
+}
+
+fn cmd_remove(name: &str, yes: bool) -> Result<(), Failure> {
+    let tokens = open_tokens()?;
+    tokens.get(name)?;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::Invalid("pass --yes to remove a token without a terminal to confirm on".into()));
+        }
+        eprint!("Remove \"{name}\" and its secret? This cannot be undone. Type yes to confirm: ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if answer.trim() != "yes" {
+            return Err(Failure::Refused("not removed".into()));
+        }
+    }
+    tokens.remove(name)?;
+    println!("Removed \"{name}\".");
+    Ok(())
+}

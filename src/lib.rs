@@ -1,0 +1,18 @@
+//! SoftToken: a soft-token authenticator for EPCS two-factor signing.
+//!
+//! The core modules ([`otp`], [`link`], [`device`], [`pin`], [`vault`],
+//! [`store`], [`tokens`], [`clock`]) never import Slint, so they can be tested
+//! and reused without a display; [`ui`] is the Slint glue and [`qa`] the
+//! scripted UI test runner; [`cli`] is the command line.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod device;
+pub mod link;
+pub mod otp;
+pub mod pin;
+pub mod qa;
+pub mod store;
+pub mod tokens;
+pub mod vault;

@@ -1,0 +1,525 @@
+//! Enrollment links: what an EHR's email hands to SoftToken.
+//!
+//! Three kinds are understood:
+//! * `softtoken://enroll?…` (format v1), the EPCS soft-token enrollment, with
+//!   the prescribing devices that must not run the token and the network sync
+//!   delay;
+//! * `softtoken://enroll?type=hard&…`, a hard-token (key-fob) email, which is
+//!   recognised only to explain that it is activated in the prescribing portal;
+//! * `otpauth://totp/…` and `otpauth://hotp/…` (the Google Authenticator Key URI
+//!   format) for ordinary tokens, without device rule or sync wait.
+//!
+//! Parsing is a pure function of the text and the current time. Every failure
+//! is its own [`LinkError`] variant whose message tells a prescriber what is
+//! wrong and what to do; no message ever contains the secret.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::device::{DeviceId, DeviceIdError};
+use crate::otp::{self, Algorithm, CodeFormat};
+
+/// Links longer than this are refused before anything else is looked at.
+pub const MAX_LINK_BYTES: usize = 4096;
+/// The only `softtoken://` format version this build understands.
+pub const FORMAT_VERSION: u32 = 1;
+/// Seconds until a token is usable when the link does not say ("up to 60 minutes").
+pub const DEFAULT_SYNC_SECONDS: u64 = 3600;
+/// The longest sync delay a link may ask for (one day).
+pub const MAX_SYNC_SECONDS: u64 = 86_400;
+/// At most this many prescribing devices in one link.
+pub const MAX_PRESCRIBING_DEVICES: usize = 32;
+
+/// Where a link came from, which decides the rules its token lives by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A `softtoken://` EPCS enrollment: device rule and sync delay apply.
+    Epcs,
+    /// An `otpauth://` token: an ordinary authenticator entry.
+    Otpauth,
+}
+
+/// Time-based or counter-based codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum OtpKind {
+    Totp { period: u64 },
+    Hotp { counter: u64 },
+}
+
+/// A soft token ready to be enrolled.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    pub source: Source,
+    pub kind: OtpKind,
+    /// May be empty only for an `otpauth://` link without an issuer.
+    pub issuer: String,
+    pub account: String,
+    pub secret: Zeroizing<Vec<u8>>,
+    pub format: CodeFormat,
+    pub prescribing_devices: Vec<DeviceId>,
+    pub sync_seconds: u64,
+    pub expires_at: Option<u64>,
+    pub enrollment_id: Option<String>,
+}
+
+impl fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("source", &self.source)
+            .field("kind", &self.kind)
+            .field("issuer", &self.issuer)
+            .field("account", &self.account)
+            .field("secret", &format_args!("<{} bytes, redacted>", self.secret.len()))
+            .field("format", &self.format)
+            .field("prescribing_devices", &self.prescribing_devices)
+            .field("sync_seconds", &self.sync_seconds)
+            .field("expires_at", &self.expires_at)
+            .field("enrollment_id", &self.enrollment_id)
+            .finish()
+    }
+}
+
+/// A hard-token (key-fob) email: explained, never enrolled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HardToken {
+    pub issuer: String,
+    pub account: String,
+    pub serial: Option<String>,
+    pub expires_at: Option<u64>,
+}
+
+impl HardToken {
+    /// What the prescriber should do instead.
+    pub const EXPLANATION: &'static str = "This link is for a hard token (a key fob), not a soft token. \
+        Hard tokens are activated in your prescribing portal, not in SoftToken: enter the serial \
+        number printed on the back of the token (below the bar code) and the six-digit code shown \
+        when you press its button.";
+}
+
+/// What a link describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    Soft(Enrollment),
+    Hard(HardToken),
+}
+
+/// Why a link was refused. Messages say what is wrong and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    #[error("The link is empty. Copy the whole enrollment link from your email and try again.")]
+    Empty,
+    #[error(
+        "The link is {0} bytes long; enrollment links are at most 4096. Copy just the link from \
+         your email, not the text around it."
+    )]
+    TooLong(usize),
+    #[error(
+        "This is not an enrollment link: it should start with softtoken://enroll? or otpauth://. \
+         Copy the whole link from your email and try again."
+    )]
+    NotALink,
+    #[error(
+        "This softtoken:// link is not an enrollment link (it should start with \
+         softtoken://enroll?). Ask your EHR administrator for a new enrollment email."
+    )]
+    NotEnroll,
+    #[error("This link was made for a newer SoftToken (format version {0}). Update SoftToken and open the link again.")]
+    NewerVersion(u32),
+    #[error("The link's format version {0:?} is not a number. Ask your EHR administrator for a new enrollment email.")]
+    BadVersion(String),
+    #[error("The link is missing its \"{0}\" part; it may have been cut off. Copy the whole link from your email.")]
+    Missing(&'static str),
+    #[error("The link gives \"{0}\" more than once, so it is ambiguous. Ask your EHR administrator for a new enrollment email.")]
+    Repeated(&'static str),
+    #[error("The link's \"{0}\" part is not valid text (bad %-encoding). Copy the whole link from your email again.")]
+    Encoding(&'static str),
+    #[error("The link's \"{0}\" part contains control characters. Copy the link from your email again.")]
+    ControlCharacter(&'static str),
+    #[error("The link's \"{0}\" part is empty. Ask your EHR administrator for a new enrollment email.")]
+    EmptyField(&'static str),
+    #[error("The link's \"{field}\" is {len} characters long; at most {max} are allowed.")]
+    FieldTooLong { field: &'static str, len: usize, max: usize },
+    #[error("The link's type {0:?} is unknown; it should be \"soft\" or \"hard\".")]
+    BadType(String),
+    #[error(
+        "The link's secret is damaged: it must be base32 (letters A–Z and digits 2–7). Copy the \
+         whole link from your email again."
+    )]
+    SecretNotBase32,
+    #[error("The link's secret is {0} bytes long; a secret must be 16 to 64 bytes. Ask for a new enrollment email.")]
+    SecretLength(usize),
+    #[error("The link's algorithm {0:?} is not supported; use SHA1, SHA256 or SHA512.")]
+    BadAlgorithm(String),
+    #[error("The link asks for {0:?} digits; codes have 6, 7 or 8 digits.")]
+    BadDigits(String),
+    #[error("The link's period {0:?} is not supported; it must be 15 to 300 seconds.")]
+    BadPeriod(String),
+    #[error("The link's sync time {0:?} is not valid; it must be 0 to 86400 seconds.")]
+    BadSync(String),
+    #[error("The link's expiry {0:?} is not a valid time.")]
+    BadExpiry(String),
+    #[error("This enrollment link expired at {at}. Ask your EHR administrator to send a new enrollment email.")]
+    Expired { at: String },
+    #[error("Prescribing device number {index} in the link is not a device ID: {error}")]
+    BadDeviceId { index: usize, error: DeviceIdError },
+    #[error("The link names more than 32 prescribing devices. Ask your EHR administrator for a new enrollment email.")]
+    TooManyDevices,
+    #[error("The link's enrollment id is not valid (1–128 letters, digits, '.', '_', '~' or '-').")]
+    BadEnrollmentId,
+    #[error("The link's serial number {0:?} is not valid (1–32 letters, digits or dashes).")]
+    BadSerial(String),
+    #[error(
+        "This soft-token link carries a hard-token serial number, so it is inconsistent. Ask \
+         your EHR administrator for a new enrollment email."
+    )]
+    SerialOnSoftLink,
+    #[error("This otpauth:// link is for {0:?} tokens; SoftToken supports totp and hotp.")]
+    OtpauthType(String),
+    #[error("This otpauth:// link has no account name (the part after otpauth://totp/).")]
+    OtpauthLabel,
+    #[error("The otpauth:// link's counter {0:?} is not a whole number.")]
+    BadCounter(String),
+    #[error("The link's issuer parameter ({param:?}) differs from the issuer in its label ({label:?}).")]
+    IssuerMismatch { label: String, param: String },
+}
+
+/// Parses and validates a link at time `now` (Unix seconds).
+pub fn parse(input: &str, now: u64) -> Result<Link, LinkError> {
+    if input.len() > MAX_LINK_BYTES {
+        return Err(LinkError::TooLong(input.len()));
+    }
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(LinkError::Empty);
+    }
+    let (scheme, rest) = text.split_once("://").ok_or(LinkError::NotALink)?;
+    let rest = rest.split('#').next().unwrap_or_default();
+    match scheme.to_ascii_lowercase().as_str() {
+        "softtoken" => {
+            let (host, query) = rest.split_once('?').unwrap_or((rest, ""));
+            if !host.trim_end_matches('/').eq_ignore_ascii_case("enroll") {
+                return Err(LinkError::NotEnroll);
+            }
+            parse_softtoken(&Query::parse(query)?, now)
+        }
+        "otpauth" => parse_otpauth(rest),
+        _ => Err(LinkError::NotALink),
+    }
+}
+
+/// The query string, as decoded name/value pairs, in order.
+struct Query(Vec<(String, String)>);
+
+const KNOWN: &[&str] = &[
+    "type", "issuer", "account", "secret", "algorithm", "digits", "period", "pdid", "sync", "exp",
+    "id", "serial", "v", "counter",
+];
+
+impl Query {
+    fn parse(query: &str) -> Result<Query, LinkError> {
+        let mut pairs = Vec::new();
+        for part in query.split('&').filter(|p| !p.is_empty()) {
+            let (raw_key, raw_value) = part.split_once('=').unwrap_or((part, ""));
+            let key = raw_key.to_ascii_lowercase();
+            // Unknown parameters are ignored, including badly encoded ones.
+            let Some(name) = KNOWN.iter().find(|k| **k == key) else { continue };
+            if pairs.iter().any(|(k, _)| k == name) {
+                return Err(LinkError::Repeated(name));
+            }
+            pairs.push((key, decode(raw_value, name)?));
+        }
+        Ok(Query(pairs))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Percent-decodes `value` as UTF-8; `+` stands for a space (form encoding).
+fn decode(value: &str, field: &'static str) -> Result<String, LinkError> {
+    let spaced = value.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| LinkError::Encoding(field))
+}
+
+/// A free-text field: 1..=max characters, no control characters.
+fn text_field(value: &str, field: &'static str, max: usize) -> Result<String, LinkError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(LinkError::EmptyField(field));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(LinkError::ControlCharacter(field));
+    }
+    let len = value.chars().count();
+    if len > max {
+        return Err(LinkError::FieldTooLong { field, len, max });
+    }
+    Ok(value.to_string())
+}
+
+/// A plain decimal number: ASCII digits only, no sign or spaces.
+fn number(value: &str) -> Option<u64> {
+    if value.is_empty() || value.len() > 20 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+/// Shortens user-supplied text echoed back in an error.
+fn shown(value: &str) -> String {
+    value.chars().take(24).collect()
+}
+
+fn secret(value: Option<&str>) -> Result<Zeroizing<Vec<u8>>, LinkError> {
+    decode_secret(value.ok_or(LinkError::Missing("secret"))?)
+}
+
+/// Decodes a base32 secret (RFC 4648; case, spaces, dashes and `=` padding
+/// ignored) and checks its length.
+pub fn decode_secret(value: &str) -> Result<Zeroizing<Vec<u8>>, LinkError> {
+    let mut clean = Zeroizing::new(value.trim_end_matches('=').replace([' ', '-'], "").to_ascii_uppercase());
+    if clean.is_empty() {
+        return Err(LinkError::EmptyField("secret"));
+    }
+    // Re-pad so the strict RFC 4648 decoder accepts it.
+    while clean.len() % 8 != 0 {
+        clean.push('=');
+    }
+    let bytes = data_encoding::BASE32
+        .decode(clean.as_bytes())
+        .map(Zeroizing::new)
+        .map_err(|_| LinkError::SecretNotBase32)?;
+    otp::validate_secret(&bytes).map_err(|_| LinkError::SecretLength(bytes.len()))?;
+    Ok(bytes)
+}
+
+fn code_format(q: &Query) -> Result<CodeFormat, LinkError> {
+    let algorithm = match q.get("algorithm") {
+        None => Algorithm::Sha1,
+        Some(a) => a.parse().map_err(|_| LinkError::BadAlgorithm(shown(a)))?,
+    };
+    let digits = match q.get("digits") {
+        None => 6,
+        Some(d) => number(d)
+            .filter(|n| (6..=8).contains(n))
+            .ok_or_else(|| LinkError::BadDigits(shown(d)))? as u8,
+    };
+    Ok(CodeFormat { algorithm, digits })
+}
+
+fn period(q: &Query) -> Result<u64, LinkError> {
+    match q.get("period") {
+        None => Ok(30),
+        Some(p) => number(p).filter(|n| otp::PERIOD.contains(n)).ok_or_else(|| LinkError::BadPeriod(shown(p))),
+    }
+}
+
+fn expiry(q: &Query, now: u64) -> Result<Option<u64>, LinkError> {
+    let Some(raw) = q.get("exp") else { return Ok(None) };
+    let at = number(raw).ok_or_else(|| LinkError::BadExpiry(shown(raw)))?;
+    if now > at {
+        return Err(LinkError::Expired { at: crate::clock::format_utc(at) });
+    }
+    Ok(Some(at))
+}
+
+fn parse_softtoken(q: &Query, now: u64) -> Result<Link, LinkError> {
+    if let Some(v) = q.get("v") {
+        let version: u32 = number(v)
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| LinkError::BadVersion(shown(v)))?;
+        if version > FORMAT_VERSION {
+            return Err(LinkError::NewerVersion(version));
+        }
+    }
+    let kind = q.get("type").ok_or(LinkError::Missing("type"))?;
+    let hard = match kind.to_ascii_lowercase().as_str() {
+        "soft" => false,
+        "hard" => true,
+        _ => return Err(LinkError::BadType(shown(kind))),
+    };
+    let issuer = text_field(q.get("issuer").ok_or(LinkError::Missing("issuer"))?, "issuer", 64)?;
+    let account = text_field(q.get("account").ok_or(LinkError::Missing("account"))?, "account", 128)?;
+    let expires_at = expiry(q, now)?;
+    if hard {
+        let serial = match q.get("serial") {
+            None => None,
+            Some(s) => {
+                let s = s.trim();
+                let ok = (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+                if !ok {
+                    return Err(LinkError::BadSerial(shown(s)));
+                }
+                Some(s.to_string())
+            }
+        };
+        return Ok(Link::Hard(HardToken { issuer, account, serial, expires_at }));
+    }
+    if q.get("serial").is_some() {
+        return Err(LinkError::SerialOnSoftLink);
+    }
+    let secret = secret(q.get("secret"))?;
+    let format = code_format(q)?;
+    let period = period(q)?;
+    let prescribing_devices = match q.get("pdid") {
+        None => Vec::new(),
+        Some(list) => {
+            let ids = list
+                .split(',')
+                .enumerate()
+                .map(|(i, id)| id.parse::<DeviceId>().map_err(|error| LinkError::BadDeviceId { index: i + 1, error }))
+                .collect::<Result<Vec<_>, _>>()?;
+            if ids.len() > MAX_PRESCRIBING_DEVICES {
+                return Err(LinkError::TooManyDevices);
+            }
+            ids
+        }
+    };
+    let sync_seconds = match q.get("sync") {
+        None => DEFAULT_SYNC_SECONDS,
+        Some(s) => number(s).filter(|n| *n <= MAX_SYNC_SECONDS).ok_or_else(|| LinkError::BadSync(shown(s)))?,
+    };
+    let enrollment_id = match q.get("id") {
+        None => None,
+        Some(id) => {
+            let ok = (1..=128).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b));
+            if !ok {
+                return Err(LinkError::BadEnrollmentId);
+            }
+            Some(id.to_string())
+        }
+    };
+    Ok(Link::Soft(Enrollment {
+        source: Source::Epcs,
+        kind: OtpKind::Totp { period },
+        issuer,
+        account,
+        secret,
+        format,
+        prescribing_devices,
+        sync_seconds,
+        expires_at,
+        enrollment_id,
+    }))
+}
+
+fn parse_otpauth(rest: &str) -> Result<Link, LinkError> {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (kind, label) = path.split_once('/').unwrap_or((path, ""));
+    let q = Query::parse(query)?;
+    let kind = match kind.to_ascii_lowercase().as_str() {
+        "totp" => OtpKind::Totp { period: period(&q)? },
+        "hotp" => {
+            let raw = q.get("counter").ok_or(LinkError::Missing("counter"))?;
+            OtpKind::Hotp { counter: number(raw).ok_or_else(|| LinkError::BadCounter(shown(raw)))? }
+        }
+        other => return Err(LinkError::OtpauthType(shown(other))),
+    };
+    let label = decode(label, "label")?;
+    let (label_issuer, account) = match label.split_once(':') {
+        Some((i, a)) => (Some(text_field(i, "issuer", 64)?), a),
+        None => (None, label.as_str()),
+    };
+    if account.trim().is_empty() {
+        return Err(LinkError::OtpauthLabel);
+    }
+    let account = text_field(account, "account", 128)?;
+    let param_issuer = q.get("issuer").map(|i| text_field(i, "issuer", 64)).transpose()?;
+    let issuer = match (label_issuer, param_issuer) {
+        (Some(label), Some(param)) if label != param => return Err(LinkError::IssuerMismatch { label, param }),
+        (Some(i), _) | (None, Some(i)) => i,
+        (None, None) => String::new(),
+    };
+    Ok(Link::Soft(Enrollment {
+        source: Source::Otpauth,
+        kind,
+        issuer,
+        account,
+        secret: secret(q.get("secret"))?,
+        format: code_format(&q)?,
+        prescribing_devices: Vec::new(),
+        sync_seconds: 0,
+        expires_at: None,
+        enrollment_id: None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // "12345678901234567890"
+
+    fn soft(link: &str) -> Enrollment {
+        match parse(link, 1_000).unwrap() {
+            Link::Soft(e) => e,
+            other => panic!("not soft: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_for_a_minimal_soft_link() {
+        let e = soft(&format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.who&secret={S}"));
+        assert_eq!(e.source, Source::Epcs);
+        assert_eq!(e.kind, OtpKind::Totp { period: 30 });
+        assert_eq!(e.issuer, "Acme EHR");
+        assert_eq!(&*e.secret, b"12345678901234567890");
+        assert_eq!(e.format, CodeFormat::default());
+        assert_eq!(e.sync_seconds, 3600);
+        assert!(e.prescribing_devices.is_empty());
+        assert!(!format!("{e:?}").contains(S) && !format!("{e:?}").contains("1234567890"));
+    }
+
+    #[test]
+    fn all_parameters() {
+        let e = soft(&format!(
+            "SoftToken://ENROLL?v=1&type=SOFT&issuer=A+B&account=%C3%A9mile&secret={}&algorithm=sha512\
+             &digits=8&period=60&pdid=abcd-efgh-ijkl-mnop,QRSTUVWXYZ234567&sync=0&exp=2000&id=enr-1&x=%ZZ",
+            S.to_lowercase().trim_end_matches('=')
+        ));
+        assert_eq!(e.issuer, "A B");
+        assert_eq!(e.account, "émile");
+        assert_eq!(e.format, CodeFormat { algorithm: Algorithm::Sha512, digits: 8 });
+        assert_eq!(e.kind, OtpKind::Totp { period: 60 });
+        assert_eq!(e.prescribing_devices.len(), 2);
+        assert_eq!(e.sync_seconds, 0);
+        assert_eq!(e.expires_at, Some(2000));
+        assert_eq!(e.enrollment_id.as_deref(), Some("enr-1"));
+    }
+
+    #[test]
+    fn hard_link_explains_itself() {
+        let link = "softtoken://enroll?type=hard&issuer=Acme&account=dr&serial=AB-1234";
+        let Link::Hard(h) = parse(link, 0).unwrap() else { panic!() };
+        assert_eq!(h.serial.as_deref(), Some("AB-1234"));
+        assert!(HardToken::EXPLANATION.contains("back of the token"));
+    }
+
+    #[test]
+    fn otpauth_links() {
+        let e = soft(&format!("otpauth://totp/ACME%20Co:john@example.com?secret={S}&issuer=ACME%20Co&period=30"));
+        assert_eq!((e.issuer.as_str(), e.account.as_str()), ("ACME Co", "john@example.com"));
+        assert_eq!(e.source, Source::Otpauth);
+        assert_eq!(e.sync_seconds, 0);
+        let h = soft(&format!("otpauth://hotp/alice?secret={S}&counter=7"));
+        assert_eq!(h.kind, OtpKind::Hotp { counter: 7 });
+        assert_eq!(h.issuer, "");
+    }
+
+    #[test]
+    fn expiry_is_inclusive_of_the_second() {
+        let link = format!("softtoken://enroll?type=soft&issuer=A&account=b&secret={S}&exp=1000");
+        assert!(parse(&link, 1000).is_ok());
+        assert!(matches!(parse(&link, 1001), Err(LinkError::Expired { .. })));
+    }
+}
