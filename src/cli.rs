@@ -74,7 +74,11 @@ impl From<store::StoreError> for Failure {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "softtoken", version, about = "SoftToken: one-time passcodes for EPCS two-factor signing")]
+#[command(
+    name = "softtoken",
+    version,
+    about = "SoftToken: one-time passcodes for EPCS two-factor signing"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -193,7 +197,9 @@ where
 }
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
-    let Some(command) = cli.command else { return crate::app::run_gui(None) };
+    let Some(command) = cli.command else {
+        return crate::app::run_gui(None);
+    };
     match command {
         Command::Otp(args) => cmd_otp(args),
         Command::Inspect { link } => cmd_inspect(&link),
@@ -201,14 +207,24 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             println!("{}", this_device()?);
             Ok(())
         }
-        Command::Enroll { link, name, replace, pin_stdin } => cmd_enroll(&link, &name, replace, pin_stdin),
+        Command::Enroll {
+            link,
+            name,
+            replace,
+            pin_stdin,
+        } => cmd_enroll(&link, &name, replace, pin_stdin),
         Command::List => cmd_list(),
         Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
         Command::Remove { name, yes } => cmd_remove(&name, yes),
         Command::Open { link } => crate::app::run_gui(link),
-        Command::Qa { command: QaCommand::Run { files, screenshots, junit } } => {
-            crate::qa::run_cli(&files, screenshots.as_deref(), junit.as_deref())
-        }
+        Command::Qa {
+            command:
+                QaCommand::Run {
+                    files,
+                    screenshots,
+                    junit,
+                },
+        } => crate::qa::run_cli(&files, screenshots.as_deref(), junit.as_deref()),
     }
 }
 
@@ -222,7 +238,10 @@ fn cmd_otp(args: OtpArgs) -> Result<(), Failure> {
         AlgorithmArg::Sha256 => Algorithm::Sha256,
         AlgorithmArg::Sha512 => Algorithm::Sha512,
     };
-    let format = CodeFormat { algorithm, digits: args.digits };
+    let format = CodeFormat {
+        algorithm,
+        digits: args.digits,
+    };
     let code = match args.counter {
         Some(counter) => otp::hotp(&secret, format, counter)?,
         None => {
@@ -274,12 +293,25 @@ fn cmd_inspect(text: &str) -> Result<(), Failure> {
                 Some(_) => format!(
                     "this device is a prescribing device: {}{}\n",
                     yes_no(here),
-                    if here { " (activation would be refused here)" } else { "" }
+                    if here {
+                        " (activation would be refused here)"
+                    } else {
+                        ""
+                    }
                 ),
                 None => "this device is a prescribing device: unknown (no device ID)\n".into(),
             };
-            out += &format!("sync: {} s (usable {} after activation)\n", e.sync_seconds, minutes(e.sync_seconds));
-            out += &format!("expires: {}\n", e.expires_at.map(crate::clock::format_utc).unwrap_or_else(|| "never".into()));
+            out += &format!(
+                "sync: {} s (usable {} after activation)\n",
+                e.sync_seconds,
+                minutes(e.sync_seconds)
+            );
+            out += &format!(
+                "expires: {}\n",
+                e.expires_at
+                    .map(crate::clock::format_utc)
+                    .unwrap_or_else(|| "never".into())
+            );
             out += &format!("single use: {}\n", yes_no(e.enrollment_id.is_some()));
         }
     }
@@ -290,7 +322,9 @@ fn cmd_inspect(text: &str) -> Result<(), Failure> {
 fn minutes(seconds: u64) -> String {
     match seconds {
         0 => "immediately".into(),
-        s if s < 60 => format!("{s} seconds"),
+        1 => "up to 1 second".into(),
+        s if s < 60 => format!("up to {s} seconds"),
+        60 => "up to 1 minute".into(),
         s => format!("up to {} minutes", s.div_ceil(60)),
     }
 }
@@ -365,7 +399,12 @@ fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool) -> Result<
             return Err(Failure::Invalid("the two PINs do not match; nothing was saved".into()));
         }
     }
-    let token = tokens.enroll(EnrollRequest { enrollment, name: name.to_string(), pin, replace })?;
+    let token = tokens.enroll(EnrollRequest {
+        enrollment,
+        name: name.to_string(),
+        pin,
+        replace,
+    })?;
     println!("Enrolled \"{}\".", token.name);
     if let Status::Syncing { ready_at } = token.status(now) {
         println!(
@@ -407,7 +446,9 @@ fn cmd_remove(name: &str, yes: bool) -> Result<(), Failure> {
     tokens.get(name)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
-            return Err(Failure::Invalid("pass --yes to remove a token without a terminal to confirm on".into()));
+            return Err(Failure::Invalid(
+                "pass --yes to remove a token without a terminal to confirm on".into(),
+            ));
         }
         eprint!("Remove \"{name}\" and its secret? This cannot be undone. Type yes to confirm: ");
         let _ = std::io::stderr().flush();

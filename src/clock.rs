@@ -56,7 +56,10 @@ pub fn format_utc(unix: u64) -> String {
 
 /// `09:00` in the local time zone (what a prescriber reads off the screen).
 pub fn format_local_hm(unix: u64) -> String {
-    match i64::try_from(unix).ok().and_then(|s| Local.timestamp_opt(s, 0).single()) {
+    match i64::try_from(unix)
+        .ok()
+        .and_then(|s| Local.timestamp_opt(s, 0).single())
+    {
         Some(t) => t.format("%H:%M").to_string(),
         None => "--:--".into(),
     }
@@ -64,5 +67,7 @@ pub fn format_local_hm(unix: u64) -> String {
 
 /// Parses an RFC 3339 time such as `2026-01-01T09:00:00Z`.
 pub fn parse_rfc3339(text: &str) -> Option<u64> {
-    DateTime::parse_from_rfc3339(text).ok().and_then(|t| u64::try_from(t.timestamp()).ok())
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .and_then(|t| u64::try_from(t.timestamp()).ok())
 }

@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(id.to_string(), "ABCD-EFGH-IJKL-MN23");
         assert_eq!("ABCDEFGHIJKLMN23".parse::<DeviceId>().unwrap(), id);
         assert_eq!("ABCD-EFGH".parse::<DeviceId>(), Err(DeviceIdError::Length(8)));
-        assert_eq!("ABCD-EFGH-IJKL-MN01".parse::<DeviceId>(), Err(DeviceIdError::Character('0')));
+        assert_eq!(
+            "ABCD-EFGH-IJKL-MN01".parse::<DeviceId>(),
+            Err(DeviceIdError::Character('0'))
+        );
     }
 
     #[test]

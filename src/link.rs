@@ -127,7 +127,9 @@ pub enum LinkError {
          softtoken://enroll?). Ask your EHR administrator for a new enrollment email."
     )]
     NotEnroll,
-    #[error("This link was made for a newer SoftToken (format version {0}). Update SoftToken and open the link again.")]
+    #[error(
+        "This link was made for a newer SoftToken (format version {0}). Update SoftToken and open the link again."
+    )]
     NewerVersion(u32),
     #[error("The link's format version {0:?} is not a number. Ask your EHR administrator for a new enrollment email.")]
     BadVersion(String),
@@ -142,7 +144,11 @@ pub enum LinkError {
     #[error("The link's \"{0}\" part is empty. Ask your EHR administrator for a new enrollment email.")]
     EmptyField(&'static str),
     #[error("The link's \"{field}\" is {len} characters long; at most {max} are allowed.")]
-    FieldTooLong { field: &'static str, len: usize, max: usize },
+    FieldTooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("The link's type {0:?} is unknown; it should be \"soft\" or \"hard\".")]
     BadType(String),
     #[error(
@@ -164,7 +170,7 @@ pub enum LinkError {
     BadExpiry(String),
     #[error("This enrollment link expired at {at}. Ask your EHR administrator to send a new enrollment email.")]
     Expired { at: String },
-    #[error("Prescribing device number {index} in the link is not a device ID: {error}")]
+    #[error("Prescribing device number {index} in the link is not a device ID ({error}). Ask your EHR administrator for a new enrollment email.")]
     BadDeviceId { index: usize, error: DeviceIdError },
     #[error("The link names more than 32 prescribing devices. Ask your EHR administrator for a new enrollment email.")]
     TooManyDevices,
@@ -215,8 +221,20 @@ pub fn parse(input: &str, now: u64) -> Result<Link, LinkError> {
 struct Query(Vec<(String, String)>);
 
 const KNOWN: &[&str] = &[
-    "type", "issuer", "account", "secret", "algorithm", "digits", "period", "pdid", "sync", "exp",
-    "id", "serial", "v", "counter",
+    "type",
+    "issuer",
+    "account",
+    "secret",
+    "algorithm",
+    "digits",
+    "period",
+    "pdid",
+    "sync",
+    "exp",
+    "id",
+    "serial",
+    "v",
+    "counter",
 ];
 
 impl Query {
@@ -226,7 +244,9 @@ impl Query {
             let (raw_key, raw_value) = part.split_once('=').unwrap_or((part, ""));
             let key = raw_key.to_ascii_lowercase();
             // Unknown parameters are ignored, including badly encoded ones.
-            let Some(name) = KNOWN.iter().find(|k| **k == key) else { continue };
+            let Some(name) = KNOWN.iter().find(|k| **k == key) else {
+                continue;
+            };
             if pairs.iter().any(|(k, _)| k == name) {
                 return Err(LinkError::Repeated(name));
             }
@@ -318,7 +338,9 @@ fn code_format(q: &Query) -> Result<CodeFormat, LinkError> {
 fn period(q: &Query) -> Result<u64, LinkError> {
     match q.get("period") {
         None => Ok(30),
-        Some(p) => number(p).filter(|n| otp::PERIOD.contains(n)).ok_or_else(|| LinkError::BadPeriod(shown(p))),
+        Some(p) => number(p)
+            .filter(|n| otp::PERIOD.contains(n))
+            .ok_or_else(|| LinkError::BadPeriod(shown(p))),
     }
 }
 
@@ -326,7 +348,9 @@ fn expiry(q: &Query, now: u64) -> Result<Option<u64>, LinkError> {
     let Some(raw) = q.get("exp") else { return Ok(None) };
     let at = number(raw).ok_or_else(|| LinkError::BadExpiry(shown(raw)))?;
     if now > at {
-        return Err(LinkError::Expired { at: crate::clock::format_utc(at) });
+        return Err(LinkError::Expired {
+            at: crate::clock::format_utc(at),
+        });
     }
     Ok(Some(at))
 }
@@ -362,7 +386,12 @@ fn parse_softtoken(q: &Query, now: u64) -> Result<Link, LinkError> {
                 Some(s.to_string())
             }
         };
-        return Ok(Link::Hard(HardToken { issuer, account, serial, expires_at }));
+        return Ok(Link::Hard(HardToken {
+            issuer,
+            account,
+            serial,
+            expires_at,
+        }));
     }
     if q.get("serial").is_some() {
         return Err(LinkError::SerialOnSoftLink);
@@ -376,7 +405,10 @@ fn parse_softtoken(q: &Query, now: u64) -> Result<Link, LinkError> {
             let ids = list
                 .split(',')
                 .enumerate()
-                .map(|(i, id)| id.parse::<DeviceId>().map_err(|error| LinkError::BadDeviceId { index: i + 1, error }))
+                .map(|(i, id)| {
+                    id.parse::<DeviceId>()
+                        .map_err(|error| LinkError::BadDeviceId { index: i + 1, error })
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             if ids.len() > MAX_PRESCRIBING_DEVICES {
                 return Err(LinkError::TooManyDevices);
@@ -386,13 +418,15 @@ fn parse_softtoken(q: &Query, now: u64) -> Result<Link, LinkError> {
     };
     let sync_seconds = match q.get("sync") {
         None => DEFAULT_SYNC_SECONDS,
-        Some(s) => number(s).filter(|n| *n <= MAX_SYNC_SECONDS).ok_or_else(|| LinkError::BadSync(shown(s)))?,
+        Some(s) => number(s)
+            .filter(|n| *n <= MAX_SYNC_SECONDS)
+            .ok_or_else(|| LinkError::BadSync(shown(s)))?,
     };
     let enrollment_id = match q.get("id") {
         None => None,
         Some(id) => {
-            let ok = (1..=128).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b));
+            let ok =
+                (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b));
             if !ok {
                 return Err(LinkError::BadEnrollmentId);
             }
@@ -421,7 +455,9 @@ fn parse_otpauth(rest: &str) -> Result<Link, LinkError> {
         "totp" => OtpKind::Totp { period: period(&q)? },
         "hotp" => {
             let raw = q.get("counter").ok_or(LinkError::Missing("counter"))?;
-            OtpKind::Hotp { counter: number(raw).ok_or_else(|| LinkError::BadCounter(shown(raw)))? }
+            OtpKind::Hotp {
+                counter: number(raw).ok_or_else(|| LinkError::BadCounter(shown(raw)))?,
+            }
         }
         other => return Err(LinkError::OtpauthType(shown(other))),
     };
@@ -469,7 +505,9 @@ mod tests {
 
     #[test]
     fn defaults_for_a_minimal_soft_link() {
-        let e = soft(&format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.who&secret={S}"));
+        let e = soft(&format!(
+            "softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.who&secret={S}"
+        ));
         assert_eq!(e.source, Source::Epcs);
         assert_eq!(e.kind, OtpKind::Totp { period: 30 });
         assert_eq!(e.issuer, "Acme EHR");
@@ -489,7 +527,13 @@ mod tests {
         ));
         assert_eq!(e.issuer, "A B");
         assert_eq!(e.account, "émile");
-        assert_eq!(e.format, CodeFormat { algorithm: Algorithm::Sha512, digits: 8 });
+        assert_eq!(
+            e.format,
+            CodeFormat {
+                algorithm: Algorithm::Sha512,
+                digits: 8
+            }
+        );
         assert_eq!(e.kind, OtpKind::Totp { period: 60 });
         assert_eq!(e.prescribing_devices.len(), 2);
         assert_eq!(e.sync_seconds, 0);
@@ -500,14 +544,18 @@ mod tests {
     #[test]
     fn hard_link_explains_itself() {
         let link = "softtoken://enroll?type=hard&issuer=Acme&account=dr&serial=AB-1234";
-        let Link::Hard(h) = parse(link, 0).unwrap() else { panic!() };
+        let Link::Hard(h) = parse(link, 0).unwrap() else {
+            panic!()
+        };
         assert_eq!(h.serial.as_deref(), Some("AB-1234"));
         assert!(HardToken::EXPLANATION.contains("back of the token"));
     }
 
     #[test]
     fn otpauth_links() {
-        let e = soft(&format!("otpauth://totp/ACME%20Co:john@example.com?secret={S}&issuer=ACME%20Co&period=30"));
+        let e = soft(&format!(
+            "otpauth://totp/ACME%20Co:john@example.com?secret={S}&issuer=ACME%20Co&period=30"
+        ));
         assert_eq!((e.issuer.as_str(), e.account.as_str()), ("ACME Co", "john@example.com"));
         assert_eq!(e.source, Source::Otpauth);
         assert_eq!(e.sync_seconds, 0);

@@ -90,7 +90,10 @@ pub struct CodeFormat {
 
 impl Default for CodeFormat {
     fn default() -> Self {
-        CodeFormat { algorithm: Algorithm::Sha1, digits: 6 }
+        CodeFormat {
+            algorithm: Algorithm::Sha1,
+            digits: 6,
+        }
     }
 }
 
@@ -235,9 +238,21 @@ mod tests {
             (20000000000, "65353130", "77737706", "47863826"),
         ];
         for (t, s1, s256, s512) in table {
-            assert_eq!(totp(SHA1_KEY, fmt(Algorithm::Sha1, 8), 30, t).unwrap(), s1, "SHA1 t={t}");
-            assert_eq!(totp(SHA256_KEY, fmt(Algorithm::Sha256, 8), 30, t).unwrap(), s256, "SHA256 t={t}");
-            assert_eq!(totp(SHA512_KEY, fmt(Algorithm::Sha512, 8), 30, t).unwrap(), s512, "SHA512 t={t}");
+            assert_eq!(
+                totp(SHA1_KEY, fmt(Algorithm::Sha1, 8), 30, t).unwrap(),
+                s1,
+                "SHA1 t={t}"
+            );
+            assert_eq!(
+                totp(SHA256_KEY, fmt(Algorithm::Sha256, 8), 30, t).unwrap(),
+                s256,
+                "SHA256 t={t}"
+            );
+            assert_eq!(
+                totp(SHA512_KEY, fmt(Algorithm::Sha512, 8), 30, t).unwrap(),
+                s512,
+                "SHA512 t={t}"
+            );
         }
     }
 
@@ -245,8 +260,7 @@ mod tests {
     #[test]
     fn rfc4226_appendix_d() {
         let expected = [
-            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871",
-            "520489",
+            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489",
         ];
         for (counter, code) in expected.iter().enumerate() {
             assert_eq!(hotp(SHA1_KEY, CodeFormat::default(), counter as u64).unwrap(), *code);
@@ -255,15 +269,28 @@ mod tests {
 
     #[test]
     fn parameters_are_checked() {
-        assert_eq!(hotp(&[0; 15], CodeFormat::default(), 0), Err(OtpError::SecretLength(15)));
-        assert_eq!(hotp(&[0; 65], CodeFormat::default(), 0), Err(OtpError::SecretLength(65)));
+        assert_eq!(
+            hotp(&[0; 15], CodeFormat::default(), 0),
+            Err(OtpError::SecretLength(15))
+        );
+        assert_eq!(
+            hotp(&[0; 65], CodeFormat::default(), 0),
+            Err(OtpError::SecretLength(65))
+        );
         assert_eq!(hotp(SHA1_KEY, fmt(Algorithm::Sha1, 5), 0), Err(OtpError::Digits(5)));
         assert_eq!(hotp(SHA1_KEY, fmt(Algorithm::Sha1, 9), 0), Err(OtpError::Digits(9)));
         assert_eq!(totp(SHA1_KEY, CodeFormat::default(), 14, 0), Err(OtpError::Period(14)));
-        assert_eq!(totp(SHA1_KEY, CodeFormat::default(), 301, 0), Err(OtpError::Period(301)));
+        assert_eq!(
+            totp(SHA1_KEY, CodeFormat::default(), 301, 0),
+            Err(OtpError::Period(301))
+        );
         assert!(hotp(&[7; 64], fmt(Algorithm::Sha512, 7), u64::MAX).is_ok());
         assert_eq!("sha-256".parse::<Algorithm>(), Ok(Algorithm::Sha256));
-        assert!("md5".parse::<Algorithm>().unwrap_err().to_string().contains("expected SHA1"));
+        assert!("md5"
+            .parse::<Algorithm>()
+            .unwrap_err()
+            .to_string()
+            .contains("expected SHA1"));
     }
 
     #[test]
@@ -275,10 +302,18 @@ mod tests {
 
     #[test]
     fn verifier_accepts_within_window_and_never_the_same_step_twice() {
-        let v = TotpVerifier { format: fmt(Algorithm::Sha1, 8), period: 30, window: 1 };
+        let v = TotpVerifier {
+            format: fmt(Algorithm::Sha1, 8),
+            period: 30,
+            window: 1,
+        };
         // 59 is in step 1; its code is RFC 6238's "94287082".
         assert_eq!(v.verify(SHA1_KEY, "94287082", 59, None).unwrap(), Some(1));
-        assert_eq!(v.verify(SHA1_KEY, "94287082", 59, Some(1)).unwrap(), None, "replay refused");
+        assert_eq!(
+            v.verify(SHA1_KEY, "94287082", 59, Some(1)).unwrap(),
+            None,
+            "replay refused"
+        );
         // One step later the previous code is still in the window...
         assert_eq!(v.verify(SHA1_KEY, "94287082", 89, None).unwrap(), Some(1));
         // ...but not two steps later.

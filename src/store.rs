@@ -67,7 +67,9 @@ impl KeyringStore {
     pub fn mock() -> KeyringStore {
         // mock::Store::new never fails; map anyway rather than unwrap.
         let store = keyring_core::mock::Store::new().map(|s| s as Arc<CredentialStore>);
-        KeyringStore { inner: store.unwrap_or_else(|_| unreachable_mock()) }
+        KeyringStore {
+            inner: store.unwrap_or_else(|_| unreachable_mock()),
+        }
     }
 
     fn entry(&self, key: &str) -> Result<keyring_core::Entry, StoreError> {
@@ -147,16 +149,26 @@ pub struct FailingStore {
     inner: Arc<dyn SecretStore>,
     calls: AtomicUsize,
     fail_at: AtomicUsize,
+    written: std::sync::Mutex<Vec<String>>,
 }
 
 impl FailingStore {
     /// Fails call number `fail_at` (0: never).
     pub fn new(inner: Arc<dyn SecretStore>, fail_at: usize) -> FailingStore {
-        FailingStore { inner, calls: AtomicUsize::new(0), fail_at: AtomicUsize::new(fail_at) }
+        FailingStore {
+            inner,
+            calls: AtomicUsize::new(0),
+            fail_at: AtomicUsize::new(fail_at),
+            written: Default::default(),
+        }
     }
     /// Calls made so far.
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
+    }
+    /// Every key ever passed to `set` (so tests can look for leftovers).
+    pub fn keys_written(&self) -> Vec<String> {
+        self.written.lock().map(|w| w.clone()).unwrap_or_default()
     }
     /// Fails call number `fail_at` from now on, counting from the calls made so far.
     pub fn fail_after(&self, more: usize) {
@@ -178,6 +190,9 @@ impl SecretStore for FailingStore {
         self.inner.get(key)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        if let Ok(mut w) = self.written.lock() {
+            w.push(key.to_string());
+        }
         self.tick()?;
         self.inner.set(key, value)
     }
@@ -205,7 +220,9 @@ mod tests {
     #[test]
     fn no_storage_access_is_reported_as_no_keyring() {
         let e = map_error(KeyringError::NoStorageAccess("locked collection".into()));
-        assert!(e.to_string().starts_with("No system keyring is available: locked collection"));
+        assert!(e
+            .to_string()
+            .starts_with("No system keyring is available: locked collection"));
     }
 
     #[test]

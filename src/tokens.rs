@@ -72,7 +72,9 @@ impl TokenMeta {
         if self.locked {
             Status::Locked
         } else if now < self.usable_from {
-            Status::Syncing { ready_at: self.usable_from }
+            Status::Syncing {
+                ready_at: self.usable_from,
+            }
         } else {
             Status::Active
         }
@@ -122,22 +124,36 @@ pub enum TokenError {
     #[error("There is no token named \"{0}\". `softtoken list` shows your tokens.")]
     NotFound(String),
     #[error("Wrong PIN. {remaining} tries left before the token is locked{wait}.")]
-    WrongPin { failures: u32, remaining: u32, wait: String, wait_until: u64 },
+    WrongPin {
+        failures: u32,
+        remaining: u32,
+        wait: String,
+        wait_until: u64,
+    },
     #[error("Too many wrong PINs: try again in {seconds} seconds (at {at}).")]
-    Wait { seconds: u64, at: String, until: u64, failures: u32 },
+    Wait {
+        seconds: u64,
+        at: String,
+        until: u64,
+        failures: u32,
+    },
     #[error(
         "The token \"{0}\" is locked after 10 wrong PINs and its secret has been erased. Ask your \
          EHR administrator for a replacement token (a new enrollment email)."
     )]
     Locked(String),
-    #[error("The token \"{0}\" was activated on another device and cannot be used here. Enroll a new token on this device.")]
+    #[error(
+        "The token \"{0}\" was activated on another device and cannot be used here. Enroll a new token on this device."
+    )]
     OtherDevice(String),
     #[error(
         "The secret of \"{0}\" is missing from the system keyring (was the keyring reset?). \
          Ask your EHR administrator for a replacement token."
     )]
     SecretMissing(String),
-    #[error("The keyring record of \"{name}\" is damaged ({detail}). Ask your EHR administrator for a replacement token.")]
+    #[error(
+        "The keyring record of \"{name}\" is damaged ({detail}). Ask your EHR administrator for a replacement token."
+    )]
     Damaged { name: String, detail: String },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -149,7 +165,11 @@ pub enum TokenError {
     #[error("The token list at {path} was written by a newer SoftToken (format {version}); update SoftToken.")]
     NewerMetadata { path: String, version: u32 },
     #[error("Could not {action} {path}: {error}")]
-    Io { action: &'static str, path: String, error: String },
+    Io {
+        action: &'static str,
+        path: String,
+        error: String,
+    },
     #[error(transparent)]
     Otp(#[from] OtpError),
     #[error("This token counts codes (HOTP); use \"Next code\" to get a code.")]
@@ -161,7 +181,11 @@ impl TokenError {
     pub fn is_invalid_input(&self) -> bool {
         matches!(
             self,
-            TokenError::Link(_) | TokenError::Name(_) | TokenError::NameTaken(_) | TokenError::Pin(_) | TokenError::NotFound(_)
+            TokenError::Link(_)
+                | TokenError::Name(_)
+                | TokenError::NameTaken(_)
+                | TokenError::Pin(_)
+                | TokenError::NotFound(_)
         )
     }
 
@@ -186,7 +210,10 @@ impl TokenError {
             VaultError::Locked => TokenError::Locked(name.into()),
             VaultError::OtherDevice => TokenError::OtherDevice(name.into()),
             VaultError::Missing => TokenError::SecretMissing(name.into()),
-            VaultError::Damaged(detail) => TokenError::Damaged { name: name.into(), detail },
+            VaultError::Damaged(detail) => TokenError::Damaged {
+                name: name.into(),
+                detail,
+            },
             VaultError::Store(s) => TokenError::Store(s),
         }
     }
@@ -210,6 +237,16 @@ pub struct Code {
     pub warning: Option<String>,
 }
 
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Code")
+            .field("code", &"<redacted>")
+            .field("seconds_left", &self.seconds_left)
+            .field("warning", &self.warning)
+            .finish()
+    }
+}
+
 /// A token whose secret is open in memory (wiped on drop).
 pub struct Unlocked {
     pub meta: TokenMeta,
@@ -224,18 +261,30 @@ pub fn check_name(name: &str) -> Result<String, TokenError> {
     }
     let n = trimmed.chars().count();
     if n > MAX_NAME_CHARS {
-        return Err(TokenError::Name(format!("The name is {n} characters long; use at most {MAX_NAME_CHARS}.")));
+        return Err(TokenError::Name(format!(
+            "The name is {n} characters long; use at most {MAX_NAME_CHARS}."
+        )));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(TokenError::Name("The name cannot contain control characters such as tabs or line breaks.".into()));
+        return Err(TokenError::Name(
+            "The name cannot contain control characters such as tabs or line breaks.".into(),
+        ));
     }
     Ok(trimmed.to_string())
 }
 
 /// A name proposed from the issuer and account, within the length limit.
 pub fn propose_name(issuer: &str, account: &str) -> String {
-    let full = if issuer.is_empty() { account.to_string() } else { format!("{issuer} ({account})") };
-    let base = if full.chars().count() <= MAX_NAME_CHARS { full } else { issuer.chars().take(MAX_NAME_CHARS).collect() };
+    let full = if issuer.is_empty() {
+        account.to_string()
+    } else {
+        format!("{issuer} ({account})")
+    };
+    let base = if full.chars().count() <= MAX_NAME_CHARS {
+        full
+    } else {
+        issuer.chars().take(MAX_NAME_CHARS).collect()
+    };
     let base = base.chars().filter(|c| !c.is_control()).collect::<String>();
     if base.trim().is_empty() {
         "Token".into()
@@ -255,7 +304,13 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(store: Arc<dyn SecretStore>, dir: PathBuf, device: DeviceId, clock: Arc<dyn Clock>) -> Tokens {
-        Tokens { store, dir, device, clock, kdf: KdfParams::DEFAULT }
+        Tokens {
+            store,
+            dir,
+            device,
+            clock,
+            kdf: KdfParams::DEFAULT,
+        }
     }
 
     /// Uses other Argon2id parameters for new seals (tests use cheap ones).
@@ -283,7 +338,11 @@ impl Tokens {
     }
 
     fn io(action: &'static str, path: &Path, e: std::io::Error) -> TokenError {
-        TokenError::Io { action, path: path.display().to_string(), error: e.to_string() }
+        TokenError::Io {
+            action,
+            path: path.display().to_string(),
+            error: e.to_string(),
+        }
     }
 
     /// Holds an exclusive lock on the data folder while `f` runs, so the app
@@ -308,15 +367,27 @@ impl Tokens {
         let bytes = match fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(MetaFile { version: METADATA_VERSION, ..Default::default() })
+                return Ok(MetaFile {
+                    version: METADATA_VERSION,
+                    ..Default::default()
+                })
             }
             Err(e) => return Err(Self::io("read", &path, e)),
         };
-        let corrupt = |detail: String| TokenError::Corrupt { path: path.display().to_string(), detail };
+        let corrupt = |detail: String| TokenError::Corrupt {
+            path: path.display().to_string(),
+            detail,
+        };
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
-        let version = value.get("version").and_then(|v| v.as_u64()).ok_or_else(|| corrupt("no version".into()))?;
+        let version = value
+            .get("version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| corrupt("no version".into()))?;
         if version > u64::from(METADATA_VERSION) {
-            return Err(TokenError::NewerMetadata { path: path.display().to_string(), version: version as u32 });
+            return Err(TokenError::NewerMetadata {
+                path: path.display().to_string(),
+                version: version as u32,
+            });
         }
         serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))
     }
@@ -358,7 +429,9 @@ impl Tokens {
 
     /// The wrong-PIN state of a token (no PIN needed).
     pub fn attempts(&self, meta: &TokenMeta) -> Result<Attempts, TokenError> {
-        self.vault().attempts(&meta.id).map_err(|e| TokenError::from_vault(e, &meta.name, self.now()))
+        self.vault()
+            .attempts(&meta.id)
+            .map_err(|e| TokenError::from_vault(e, &meta.name, self.now()))
     }
 
     /// Everything that would refuse this enrollment, checked before a PIN is
@@ -370,7 +443,11 @@ impl Tokens {
 
     /// The token with the same issuer and account as the link, if any.
     pub fn existing_for(&self, e: &Enrollment) -> Result<Option<TokenMeta>, TokenError> {
-        Ok(self.load()?.tokens.into_iter().find(|t| t.issuer == e.issuer && t.account == e.account))
+        Ok(self
+            .load()?
+            .tokens
+            .into_iter()
+            .find(|t| t.issuer == e.issuer && t.account == e.account))
     }
 
     /// The device rule and single-use check, which need no name.
@@ -384,7 +461,13 @@ impl Tokens {
         Ok(())
     }
 
-    fn precheck_with(&self, meta: &MetaFile, e: &Enrollment, name: &str, replace: bool) -> Result<Option<TokenMeta>, TokenError> {
+    fn precheck_with(
+        &self,
+        meta: &MetaFile,
+        e: &Enrollment,
+        name: &str,
+        replace: bool,
+    ) -> Result<Option<TokenMeta>, TokenError> {
         check_separate_device(&e.prescribing_devices, &self.device)?;
         if let Some(id) = &e.enrollment_id {
             if meta.used_links.contains(id) {
@@ -392,13 +475,20 @@ impl Tokens {
             }
         }
         let name = check_name(name)?;
-        let replaced = meta.tokens.iter().find(|t| t.issuer == e.issuer && t.account == e.account).cloned();
+        let replaced = meta
+            .tokens
+            .iter()
+            .find(|t| t.issuer == e.issuer && t.account == e.account)
+            .cloned();
         if let Some(old) = &replaced {
             if !replace {
                 return Err(TokenError::NeedsReplace(old.name.clone()));
             }
         }
-        let taken = meta.tokens.iter().any(|t| t.name == name && replaced.as_ref().is_none_or(|r| r.id != t.id));
+        let taken = meta
+            .tokens
+            .iter()
+            .any(|t| t.name == name && replaced.as_ref().is_none_or(|r| r.id != t.id));
         if taken {
             return Err(TokenError::NameTaken(name));
         }
@@ -471,7 +561,12 @@ impl Tokens {
     pub fn remove(&self, name: &str) -> Result<(), TokenError> {
         self.locked(|| {
             let mut meta = self.load()?;
-            let token = meta.tokens.iter().find(|t| t.name == name).cloned().ok_or_else(|| TokenError::NotFound(name.into()))?;
+            let token = meta
+                .tokens
+                .iter()
+                .find(|t| t.name == name)
+                .cloned()
+                .ok_or_else(|| TokenError::NotFound(name.into()))?;
             meta.tokens.retain(|t| t.id != token.id);
             meta.orphans.push(token.id);
             self.save(&meta)?;
@@ -520,7 +615,9 @@ impl Tokens {
     /// The current TOTP code of an unlocked token (device rule checked again).
     pub fn totp(&self, u: &Unlocked) -> Result<Code, TokenError> {
         check_separate_device(&u.meta.prescribing_devices, &self.device)?;
-        let OtpKind::Totp { period } = u.meta.kind else { return Err(TokenError::NotTimeBased) };
+        let OtpKind::Totp { period } = u.meta.kind else {
+            return Err(TokenError::NotTimeBased);
+        };
         let now = self.now();
         Ok(Code {
             code: Zeroizing::new(otp::totp(&u.secret, u.meta.format, period, now)?),
@@ -534,8 +631,14 @@ impl Tokens {
         check_separate_device(&u.meta.prescribing_devices, &self.device)?;
         let counter = self.locked(|| {
             let mut meta = self.load()?;
-            let t = meta.tokens.iter_mut().find(|t| t.id == u.meta.id).ok_or_else(|| TokenError::NotFound(u.meta.name.clone()))?;
-            let OtpKind::Hotp { counter } = t.kind else { return Err(TokenError::NotTimeBased) };
+            let t = meta
+                .tokens
+                .iter_mut()
+                .find(|t| t.id == u.meta.id)
+                .ok_or_else(|| TokenError::NotFound(u.meta.name.clone()))?;
+            let OtpKind::Hotp { counter } = t.kind else {
+                return Err(TokenError::NotTimeBased);
+            };
             let next = counter.checked_add(1).ok_or(OtpError::Time)?;
             t.kind = OtpKind::Hotp { counter: next };
             self.save(&meta)?;

@@ -32,7 +32,11 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// The default: 64 MiB, 3 passes, 1 lane (see the README's security model).
-    pub const DEFAULT: KdfParams = KdfParams { m_kib: 64 * 1024, t: 3, p: 1 };
+    pub const DEFAULT: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 1,
+    };
     /// Cheap parameters for tests only; records made with them are as valid but weak.
     pub const TEST: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
 }
@@ -147,7 +151,11 @@ impl<'a> Vault<'a> {
     /// The wrong-PIN state, without the PIN.
     pub fn attempts(&self, token_id: &str) -> Result<Attempts, VaultError> {
         let r = self.load(token_id)?;
-        Ok(Attempts { failures: r.failures, not_before: r.not_before, locked: r.ciphertext.is_none() })
+        Ok(Attempts {
+            failures: r.failures,
+            not_before: r.not_before,
+            locked: r.ciphertext.is_none(),
+        })
     }
 
     /// Opens the secret with `pin` at time `now`. A wrong PIN is counted in the
@@ -157,9 +165,14 @@ impl<'a> Vault<'a> {
         if &record.device != self.device {
             return Err(VaultError::OtherDevice);
         }
-        let Some(ciphertext) = record.ciphertext.as_deref() else { return Err(VaultError::Locked) };
+        let Some(ciphertext) = record.ciphertext.as_deref() else {
+            return Err(VaultError::Locked);
+        };
         if now < record.not_before {
-            return Err(VaultError::Wait { until: record.not_before, failures: record.failures });
+            return Err(VaultError::Wait {
+                until: record.not_before,
+                failures: record.failures,
+            });
         }
         let bad = |what: &str| VaultError::Damaged(format!("its {what} is not valid base64"));
         let salt = BASE64.decode(record.salt.as_bytes()).map_err(|_| bad("salt"))?;
@@ -171,7 +184,13 @@ impl<'a> Vault<'a> {
         let key = derive_key(pin.as_bytes(), &salt, record.kdf)?;
         let cipher = XChaCha20Poly1305::new(key.as_ref().into());
         let aad = associated_data(token_id, self.device);
-        match cipher.decrypt(XNonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &aad }) {
+        match cipher.decrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad: &aad,
+            },
+        ) {
             Ok(secret) => {
                 let secret = Zeroizing::new(secret);
                 if record.failures != 0 || record.not_before != 0 {
@@ -193,7 +212,10 @@ impl<'a> Vault<'a> {
                 }
                 record.not_before = now + pin::delay_after(record.failures);
                 self.save(token_id, &record)?;
-                Err(VaultError::WrongPin { failures: record.failures, wait_until: record.not_before })
+                Err(VaultError::WrongPin {
+                    failures: record.failures,
+                    wait_until: record.not_before,
+                })
             }
         }
     }
@@ -241,18 +263,26 @@ mod tests {
         let store = KeyringStore::mock();
         let a = DeviceId::from_machine_id("a");
         let b = DeviceId::from_machine_id("b");
-        Vault::new(&store, &a, KdfParams::TEST).seal("t1", &[1; 20], &pin("2580")).unwrap();
+        Vault::new(&store, &a, KdfParams::TEST)
+            .seal("t1", &[1; 20], &pin("2580"))
+            .unwrap();
         let there = Vault::new(&store, &b, KdfParams::TEST);
         assert_eq!(there.open("t1", &pin("2580"), 0), Err(VaultError::OtherDevice));
         // A record moved to another token ID does not open, even on its own device.
         store.set("token:t2", &store.get("token:t1").unwrap().unwrap()).unwrap();
         let here = Vault::new(&store, &a, KdfParams::TEST);
-        assert!(matches!(here.open("t2", &pin("2580"), 0), Err(VaultError::WrongPin { failures: 1, .. })));
+        assert!(matches!(
+            here.open("t2", &pin("2580"), 0),
+            Err(VaultError::WrongPin { failures: 1, .. })
+        ));
         // Forge the device field: the associated data still binds the original device.
         let raw = store.get("token:t1").unwrap().unwrap();
         let forged = String::from_utf8(raw.to_vec()).unwrap().replace(a.as_str(), b.as_str());
         store.set("token:t1", forged.as_bytes()).unwrap();
-        assert!(matches!(there.open("t1", &pin("2580"), 0), Err(VaultError::WrongPin { .. })));
+        assert!(matches!(
+            there.open("t1", &pin("2580"), 0),
+            Err(VaultError::WrongPin { .. })
+        ));
     }
 
     #[test]
@@ -263,17 +293,35 @@ mod tests {
         v.seal("t", &[9; 20], &pin("2580")).unwrap();
         let mut now = 1_000;
         for n in 1..=4 {
-            assert_eq!(v.open("t", &pin("1111"), now), Err(VaultError::WrongPin { failures: n, wait_until: now }));
+            assert_eq!(
+                v.open("t", &pin("1111"), now),
+                Err(VaultError::WrongPin {
+                    failures: n,
+                    wait_until: now
+                })
+            );
         }
         // A right PIN resets the count.
         assert!(v.open("t", &pin("2580"), now).is_ok());
         assert_eq!(v.attempts("t").unwrap(), Attempts::default());
         for n in 1..=9u32 {
             let wait = pin::delay_after(n);
-            assert_eq!(v.open("t", &pin("0000"), now), Err(VaultError::WrongPin { failures: n, wait_until: now + wait }));
+            assert_eq!(
+                v.open("t", &pin("0000"), now),
+                Err(VaultError::WrongPin {
+                    failures: n,
+                    wait_until: now + wait
+                })
+            );
             if wait > 0 {
                 // Even the right PIN is refused during the wait, and the wait is not counted.
-                assert_eq!(v.open("t", &pin("2580"), now + wait - 1), Err(VaultError::Wait { until: now + wait, failures: n }));
+                assert_eq!(
+                    v.open("t", &pin("2580"), now + wait - 1),
+                    Err(VaultError::Wait {
+                        until: now + wait,
+                        failures: n
+                    })
+                );
             }
             now += wait;
         }
