@@ -24,7 +24,7 @@ softtoken_need_pkgs() {
 
 softtoken_need_rust() {
     if ! command -v cargo >/dev/null 2>&1; then
-        echo "SoftToken needs Rust 1.85 or newer (cargo). Install it with rustup (https://rustup.rs), then run this again." >&2
+        echo "SoftToken needs Rust 1.89 or newer (cargo). Install it with rustup (https://rustup.rs), then run this again." >&2
         return 1
     fi
     command -v cargo-clippy >/dev/null 2>&1 || rustup component add clippy rustfmt >&2 || true

@@ -184,7 +184,7 @@ mod tests {
     fn rule_refuses_only_listed_devices() {
         let me = DeviceId::from_machine_id("me");
         let other = DeviceId::from_machine_id("other");
-        assert_eq!(check_separate_device(&[other.clone()], &me), Ok(()));
+        assert_eq!(check_separate_device(std::slice::from_ref(&other), &me), Ok(()));
         assert_eq!(check_separate_device(&[], &me), Ok(()));
         let err = check_separate_device(&[other, me.clone()], &me).unwrap_err();
         assert!(err.to_string().contains("separate device"));

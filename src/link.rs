@@ -310,7 +310,7 @@ pub fn decode_secret(value: &str) -> Result<Zeroizing<Vec<u8>>, LinkError> {
         return Err(LinkError::EmptyField("secret"));
     }
     // Re-pad so the strict RFC 4648 decoder accepts it.
-    while clean.len() % 8 != 0 {
+    while !clean.len().is_multiple_of(8) {
         clean.push('=');
     }
     let bytes = data_encoding::BASE32
