@@ -49,7 +49,6 @@ fn matches_oathtool_on_random_inputs() {
                 .format("%Y-%m-%d %H:%M:%S UTC")
                 .to_string();
             let theirs = oathtool(&[
-                "--totp".into(),
                 format!("--totp={name}"),
                 format!("--digits={digits}"),
                 format!("--time-step-size={period}s"),
