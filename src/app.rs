@@ -1,10 +1,8 @@
-//! Starting the GUI.
+//! Starting the GUI from the command line (`softtoken`, `softtoken open LINK`).
 
 use crate::cli::Failure;
 
-/// Opens the app, optionally at an enrollment link.
-pub fn run_gui(_link: Option<String>) -> Result<(), Failure> {
-    Err(Failure::Refused(
-        "the SoftToken app is not built yet; use the command line (softtoken --help)".into(),
-    ))
+/// Opens the app, optionally at an enrollment link, and runs it until closed.
+pub fn run_gui(link: Option<String>) -> Result<(), Failure> {
+    crate::ui::run(link).map_err(Failure::Refused)
 }

@@ -15,4 +15,5 @@ pub mod pin;
 pub mod qa;
 pub mod store;
 pub mod tokens;
+pub mod ui;
 pub mod vault;

@@ -143,6 +143,22 @@ pub fn random_device_id(store: &dyn SecretStore) -> Result<DeviceId, StoreError>
     Ok(id)
 }
 
+/// Stands in for the keyring when none is reachable: every call reports why,
+/// so the app can still start and say so.
+pub struct UnavailableStore(pub StoreError);
+
+impl SecretStore for UnavailableStore {
+    fn get(&self, _: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        Err(self.0.clone())
+    }
+    fn set(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
+        Err(self.0.clone())
+    }
+    fn delete(&self, _: &str) -> Result<(), StoreError> {
+        Err(self.0.clone())
+    }
+}
+
 /// A store that fails the Nth call (counting get, set and delete from 1), for
 /// tests that stop a multi-step change at every step.
 pub struct FailingStore {

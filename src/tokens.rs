@@ -614,11 +614,15 @@ impl Tokens {
 
     /// The current TOTP code of an unlocked token (device rule checked again).
     pub fn totp(&self, u: &Unlocked) -> Result<Code, TokenError> {
+        self.totp_at(u, self.now())
+    }
+
+    /// The TOTP code of an unlocked token at `now` (also used for "next code").
+    pub fn totp_at(&self, u: &Unlocked, now: u64) -> Result<Code, TokenError> {
         check_separate_device(&u.meta.prescribing_devices, &self.device)?;
         let OtpKind::Totp { period } = u.meta.kind else {
             return Err(TokenError::NotTimeBased);
         };
-        let now = self.now();
         Ok(Code {
             code: Zeroizing::new(otp::totp(&u.secret, u.meta.format, period, now)?),
             seconds_left: Some(otp::seconds_left(period, now)),

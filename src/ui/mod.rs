@@ -1,0 +1,276 @@
+//! The Slint glue: one controller that owns the app state and drives the
+//! screens through their adapter globals (one file per screen in this folder).
+//!
+//! The controller takes its token manager (and through it the keyring and the
+//! data folder), its clock and its clipboard as injected values, so the
+//! headless UI tests and the QA runner drive exactly the code the app runs.
+//! Nothing under `ui/` decides anything: `.slint` files only show adapter
+//! properties and call adapter callbacks.
+
+mod about;
+mod done;
+mod link_problem;
+mod name;
+mod passcode;
+mod pin;
+mod replace;
+mod same_device;
+mod tokens;
+mod unlock;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use slint::ComponentHandle;
+use zeroize::Zeroizing;
+
+use crate::clock::Clock;
+use crate::link::Enrollment;
+use crate::tokens::{Tokens, Unlocked};
+
+slint::include_modules!();
+
+/// Seconds without interaction before an open passcode locks itself.
+pub const AUTO_LOCK_SECONDS: u64 = 120;
+/// Seconds after which a copied code is cleared from the clipboard (if still there).
+pub const CLIPBOARD_CLEAR_SECONDS: u64 = 30;
+
+/// The system clipboard, injected so tests can read it.
+pub trait Clipboard {
+    fn set(&self, text: &str) -> Result<(), String>;
+    fn get(&self) -> Option<String>;
+    fn clear(&self);
+}
+
+/// An in-memory clipboard for tests and the QA runner.
+#[derive(Clone, Default)]
+pub struct MemoryClipboard(pub Arc<Mutex<Option<String>>>);
+
+impl Clipboard for MemoryClipboard {
+    fn set(&self, text: &str) -> Result<(), String> {
+        *self.0.lock().map_err(|e| e.to_string())? = Some(text.to_string());
+        Ok(())
+    }
+    fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|c| c.clone())
+    }
+    fn clear(&self) {
+        if let Ok(mut c) = self.0.lock() {
+            *c = None;
+        }
+    }
+}
+
+/// The desktop clipboard (arboard); opened on first use.
+#[derive(Default)]
+pub struct SystemClipboard(RefCell<Option<arboard::Clipboard>>);
+
+impl SystemClipboard {
+    fn with<T>(&self, f: impl FnOnce(&mut arboard::Clipboard) -> Result<T, arboard::Error>) -> Result<T, String> {
+        let mut slot = self.0.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(arboard::Clipboard::new().map_err(|e| e.to_string())?);
+        }
+        match slot.as_mut() {
+            Some(c) => f(c).map_err(|e| e.to_string()),
+            None => Err("no clipboard".into()),
+        }
+    }
+}
+
+impl Clipboard for SystemClipboard {
+    fn set(&self, text: &str) -> Result<(), String> {
+        self.with(|c| c.set_text(text.to_string()))
+    }
+    fn get(&self) -> Option<String> {
+        self.with(|c| c.get_text()).ok()
+    }
+    fn clear(&self) {
+        let _ = self.with(|c| c.clear());
+    }
+}
+
+/// What the app is in the middle of.
+#[derive(Default)]
+pub(crate) struct State {
+    /// The link being enrolled (kept for the QR code), and its parsed form.
+    link_text: Option<Zeroizing<String>>,
+    pending: Option<Enrollment>,
+    replace_confirmed: bool,
+    /// The token chosen on the list.
+    selected: Option<String>,
+    unlocked: Option<Unlocked>,
+    hotp_code: Option<Zeroizing<String>>,
+    last_activity: u64,
+    copied: Option<(Zeroizing<String>, u64)>,
+}
+
+/// The app: window, state and services.
+pub struct Controller {
+    pub window: AppWindow,
+    pub(crate) tokens: Tokens,
+    pub(crate) clipboard: Box<dyn Clipboard>,
+    pub(crate) state: RefCell<State>,
+    clock: Arc<dyn Clock>,
+    startup_error: Option<String>,
+}
+
+impl Controller {
+    /// Builds the window and wires every screen. `startup_error` (for example,
+    /// no keyring) is shown on the token list.
+    pub fn new(
+        tokens: Tokens,
+        clock: Arc<dyn Clock>,
+        clipboard: Box<dyn Clipboard>,
+        startup_error: Option<String>,
+    ) -> Result<Rc<Controller>, slint::PlatformError> {
+        let window = AppWindow::new()?;
+        let c = Rc::new(Controller {
+            window,
+            tokens,
+            clipboard,
+            state: RefCell::new(State::default()),
+            clock,
+            startup_error,
+        });
+        tokens::wire(&c);
+        link_problem::wire(&c);
+        same_device::wire(&c);
+        name::wire(&c);
+        pin::wire(&c);
+        replace::wire(&c);
+        done::wire(&c);
+        unlock::wire(&c);
+        passcode::wire(&c);
+        about::wire(&c);
+        let weak = Rc::downgrade(&c);
+        c.window.global::<Nav>().on_escape(move || {
+            if let Some(c) = weak.upgrade() {
+                c.escape();
+            }
+        });
+        let weak = Rc::downgrade(&c);
+        c.window.global::<Nav>().on_activity(move || {
+            if let Some(c) = weak.upgrade() {
+                c.touch();
+            }
+        });
+        c.show_tokens();
+        Ok(c)
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// The screen on show.
+    pub fn screen(&self) -> String {
+        self.window.global::<Nav>().get_screen().to_string()
+    }
+
+    pub(crate) fn go(&self, screen: &str) {
+        self.window.global::<Nav>().set_screen(screen.into());
+    }
+
+    /// Records user interaction (for auto-lock).
+    pub fn touch(&self) {
+        self.state.borrow_mut().last_activity = self.now();
+    }
+
+    /// Escape goes back one step.
+    pub fn escape(&self) {
+        match self.screen().as_str() {
+            "pin" => self.go("name"),
+            "passcode" => self.lock(),
+            "tokens" => {}
+            _ => self.show_tokens(),
+        }
+    }
+
+    /// Forgets any enrollment in progress and shows the list.
+    pub fn show_tokens(&self) {
+        {
+            let mut s = self.state.borrow_mut();
+            s.pending = None;
+            s.link_text = None;
+            s.replace_confirmed = false;
+        }
+        tokens::refresh(self);
+        self.go("tokens");
+    }
+
+    /// Drops the open secret and returns to the list.
+    pub fn lock(&self) {
+        {
+            let mut s = self.state.borrow_mut();
+            s.unlocked = None;
+            s.hotp_code = None;
+        }
+        self.show_tokens();
+    }
+
+    /// Opens an enrollment link (deep link, paste or QA script).
+    pub fn open_link(&self, text: &str) {
+        tokens::open_link(self, text);
+    }
+
+    /// The one-second tick: passcode, auto-lock, clipboard clearing.
+    pub fn tick(&self) {
+        let now = self.now();
+        let expired_copy = {
+            let s = self.state.borrow();
+            s.copied
+                .as_ref()
+                .filter(|(_, at)| now >= at + CLIPBOARD_CLEAR_SECONDS)
+                .map(|(code, _)| code.clone())
+        };
+        if let Some(code) = expired_copy {
+            if self.clipboard.get().as_deref() == Some(code.as_str()) {
+                self.clipboard.clear();
+            }
+            self.state.borrow_mut().copied = None;
+            self.window.global::<PasscodeAdapter>().set_notice("".into());
+        }
+        if self.screen() == "passcode" {
+            let idle = now.saturating_sub(self.state.borrow().last_activity);
+            if idle >= AUTO_LOCK_SECONDS {
+                self.lock();
+                return;
+            }
+            passcode::refresh(self);
+        }
+    }
+}
+
+/// Opens the app window on the real keyring, data folder and clock, and runs
+/// it until closed; `link` opens an enrollment link at start.
+pub fn run(link: Option<String>) -> Result<(), String> {
+    let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
+    let device = crate::cli::this_device().map_err(|e| format!("{e:?}"))?;
+    let dir = crate::store::data_dir().map_err(|e| e.to_string())?;
+    let (store, startup_error): (Arc<dyn crate::store::SecretStore>, Option<String>) =
+        match crate::store::system_store() {
+            Ok(s) => (s, None),
+            Err(e) => (Arc::new(crate::store::UnavailableStore(e.clone())), Some(e.to_string())),
+        };
+    let tokens = Tokens::new(store, dir, device, clock.clone());
+    let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()), startup_error)
+        .map_err(|e| format!("could not open a window: {e}"))?;
+    if let Some(link) = link {
+        c.open_link(&link);
+    }
+    c.touch();
+    let timer = slint::Timer::default();
+    let weak = Rc::downgrade(&c);
+    timer.start(
+        slint::TimerMode::Repeated,
+        std::time::Duration::from_secs(1),
+        move || {
+            if let Some(c) = weak.upgrade() {
+                c.tick();
+            }
+        },
+    );
+    c.window.run().map_err(|e| e.to_string())
+}

@@ -1,0 +1,63 @@
+//! Name screen: a proposed name, inline validation, then Activate.
+
+use std::rc::Rc;
+
+use slint::ComponentHandle;
+
+use super::{Controller, NameAdapter};
+
+pub(super) fn wire(c: &Rc<Controller>) {
+    let a = c.window.global::<NameAdapter>();
+    let w = Rc::downgrade(c);
+    a.on_edited(move |text| {
+        if let Some(c) = w.upgrade() {
+            c.window
+                .global::<NameAdapter>()
+                .set_error(problem(&c, &text).unwrap_or_default().into());
+        }
+    });
+    let w = Rc::downgrade(c);
+    a.on_activate(move || {
+        if let Some(c) = w.upgrade() {
+            activate(&c);
+        }
+    });
+    let w = Rc::downgrade(c);
+    a.on_cancel(move || {
+        if let Some(c) = w.upgrade() {
+            c.show_tokens();
+        }
+    });
+}
+
+/// What is wrong with `name` for the pending enrollment, if anything.
+fn problem(c: &Controller, name: &str) -> Option<String> {
+    let s = c.state.borrow();
+    let e = s.pending.as_ref()?;
+    c.tokens
+        .precheck(e, name, s.replace_confirmed)
+        .err()
+        .map(|e| e.to_string())
+}
+
+pub(super) fn show(c: &Controller, proposed: &str) {
+    let a = c.window.global::<NameAdapter>();
+    {
+        let s = c.state.borrow();
+        if let Some(e) = &s.pending {
+            a.set_issuer(e.issuer.as_str().into());
+            a.set_account(e.account.as_str().into());
+        }
+    }
+    a.set_name(proposed.into());
+    a.set_error(problem(c, proposed).unwrap_or_default().into());
+    c.go("name");
+}
+
+fn activate(c: &Controller) {
+    let a = c.window.global::<NameAdapter>();
+    match problem(c, &a.get_name()) {
+        Some(err) => a.set_error(err.into()),
+        None => super::pin::show(c),
+    }
+}

@@ -1,0 +1,116 @@
+//! Token list screen: the tokens with their status, and the paste field.
+
+use std::rc::Rc;
+
+use slint::{ComponentHandle, ModelRc, VecModel};
+use zeroize::Zeroizing;
+
+use super::{Controller, TokenRow, TokensAdapter};
+use crate::link::{self, Link};
+use crate::tokens::{propose_name, Status, TokenError};
+
+pub(super) fn wire(c: &Rc<Controller>) {
+    let a = c.window.global::<TokensAdapter>();
+    let w = Rc::downgrade(c);
+    a.on_open_pasted(move || {
+        if let Some(c) = w.upgrade() {
+            let text = Zeroizing::new(c.window.global::<TokensAdapter>().get_paste_text().to_string());
+            c.open_link(&text);
+        }
+    });
+    let w = Rc::downgrade(c);
+    a.on_select(move |i| {
+        if let Some(c) = w.upgrade() {
+            let name = c
+                .tokens
+                .list()
+                .ok()
+                .and_then(|l| l.get(i as usize).map(|t| t.name.clone()));
+            if let Some(name) = name {
+                c.state.borrow_mut().selected = Some(name);
+                super::unlock::show(&c);
+            }
+        }
+    });
+    let w = Rc::downgrade(c);
+    a.on_about(move || {
+        if let Some(c) = w.upgrade() {
+            super::about::show(&c);
+        }
+    });
+}
+
+pub(super) fn refresh(c: &Controller) {
+    let a = c.window.global::<TokensAdapter>();
+    let now = c.now();
+    match c.tokens.list() {
+        Ok(list) => {
+            let rows: Vec<TokenRow> = list
+                .iter()
+                .map(|t| {
+                    let status = t.status(now);
+                    TokenRow {
+                        name: t.name.as_str().into(),
+                        subtitle: if t.issuer.is_empty() {
+                            t.account.as_str().into()
+                        } else {
+                            format!("{} · {}", t.issuer, t.account).into()
+                        },
+                        status: status.describe().into(),
+                        status_kind: match status {
+                            Status::Active => "active",
+                            Status::Syncing { .. } => "syncing",
+                            Status::Locked => "locked",
+                        }
+                        .into(),
+                    }
+                })
+                .collect();
+            a.set_tokens(ModelRc::new(VecModel::from(rows)));
+            a.set_paste_error(c.startup_error.clone().unwrap_or_default().into());
+        }
+        Err(e) => a.set_paste_error(e.to_string().into()),
+    }
+}
+
+/// Routes a link to the screen that handles it.
+pub(super) fn open_link(c: &Controller, text: &str) {
+    c.touch();
+    let now = c.now();
+    let a = c.window.global::<TokensAdapter>();
+    match link::parse(text, now) {
+        Err(e) => super::link_problem::show(c, "This link can't be used", &e.to_string(), false),
+        Ok(Link::Hard(_)) => {
+            super::link_problem::show(c, "This is a hard-token link", link::HardToken::EXPLANATION, true)
+        }
+        Ok(Link::Soft(e)) => match c.tokens.check_link(&e) {
+            Err(TokenError::SameDevice(_)) => super::same_device::show(c, text),
+            Err(TokenError::LinkUsed) => super::link_problem::show(
+                c,
+                "This link was already used",
+                &TokenError::LinkUsed.to_string(),
+                false,
+            ),
+            Err(other) => {
+                a.set_paste_error(other.to_string().into());
+                c.go("tokens");
+            }
+            Ok(()) => {
+                a.set_paste_text("".into());
+                a.set_paste_error("".into());
+                let existing = c.tokens.existing_for(&e).ok().flatten();
+                let proposed = propose_name(&e.issuer, &e.account);
+                {
+                    let mut s = c.state.borrow_mut();
+                    s.link_text = Some(Zeroizing::new(text.trim().to_string()));
+                    s.pending = Some(e);
+                    s.replace_confirmed = false;
+                }
+                match existing {
+                    Some(old) => super::replace::show(c, &old.name),
+                    None => super::name::show(c, &proposed),
+                }
+            }
+        },
+    }
+}
