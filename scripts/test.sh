@@ -29,7 +29,10 @@ export SOFTTOKEN_REAL_KEYRING=1
 
 echo "== cargo test (private D-Bus session with gnome-keyring, Xvfb on $display)"
 dbus-run-session -- sh -c 'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
-    sh cargo test --all-targets --no-fail-fast
-cargo test --doc
+    sh cargo test --all-targets --no-fail-fast 2>&1 | tee "$tmp/test.log"
+status=${PIPESTATUS[0]}
 
 echo "== suite finished in $(( $(date +%s) - start )) s"
+# One closing line with the totals over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$tmp/test.log"
+exit "$status"
