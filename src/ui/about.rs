@@ -7,12 +7,9 @@ use slint::ComponentHandle;
 use super::{AboutAdapter, Controller};
 
 pub(super) fn wire(c: &Rc<Controller>) {
-    let w = Rc::downgrade(c);
-    c.window.global::<AboutAdapter>().on_back(move || {
-        if let Some(c) = w.upgrade() {
-            c.show_tokens();
-        }
-    });
+    c.window
+        .global::<AboutAdapter>()
+        .on_back(super::on(c, |c| c.show_tokens()));
 }
 
 pub(super) fn show(c: &Controller) {

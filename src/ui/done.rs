@@ -13,12 +13,9 @@ pub const SYNC_MESSAGE: &str = "Your token is now linked to your account and wil
      after syncing, which may take up to 60 minutes.";
 
 pub(super) fn wire(c: &Rc<Controller>) {
-    let w = Rc::downgrade(c);
-    c.window.global::<DoneAdapter>().on_finish(move || {
-        if let Some(c) = w.upgrade() {
-            c.show_tokens();
-        }
-    });
+    c.window
+        .global::<DoneAdapter>()
+        .on_finish(super::on(c, |c| c.show_tokens()));
 }
 
 pub(super) fn show(c: &Controller, token: &TokenMeta) {

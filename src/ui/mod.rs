@@ -91,6 +91,17 @@ impl Clipboard for SystemClipboard {
     }
 }
 
+/// A callback that runs `f` on the controller while it is alive (callbacks
+/// hold a weak reference, so the window does not keep itself alive).
+pub(crate) fn on(c: &Rc<Controller>, f: impl Fn(&Controller) + 'static) -> impl Fn() + 'static {
+    let weak = Rc::downgrade(c);
+    move || {
+        if let Some(c) = weak.upgrade() {
+            f(&c);
+        }
+    }
+}
+
 /// What the app is in the middle of.
 #[derive(Default)]
 pub(crate) struct State {
@@ -144,18 +155,8 @@ impl Controller {
         unlock::wire(&c);
         passcode::wire(&c);
         about::wire(&c);
-        let weak = Rc::downgrade(&c);
-        c.window.global::<Nav>().on_escape(move || {
-            if let Some(c) = weak.upgrade() {
-                c.escape();
-            }
-        });
-        let weak = Rc::downgrade(&c);
-        c.window.global::<Nav>().on_activity(move || {
-            if let Some(c) = weak.upgrade() {
-                c.touch();
-            }
-        });
+        c.window.global::<Nav>().on_escape(on(&c, |c| c.escape()));
+        c.window.global::<Nav>().on_activity(on(&c, |c| c.touch()));
         c.show_tokens();
         Ok(c)
     }

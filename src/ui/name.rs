@@ -16,18 +16,8 @@ pub(super) fn wire(c: &Rc<Controller>) {
                 .set_error(problem(&c, &text).unwrap_or_default().into());
         }
     });
-    let w = Rc::downgrade(c);
-    a.on_activate(move || {
-        if let Some(c) = w.upgrade() {
-            activate(&c);
-        }
-    });
-    let w = Rc::downgrade(c);
-    a.on_cancel(move || {
-        if let Some(c) = w.upgrade() {
-            c.show_tokens();
-        }
-    });
+    a.on_activate(super::on(c, activate));
+    a.on_cancel(super::on(c, |c| c.show_tokens()));
 }
 
 /// What is wrong with `name` for the pending enrollment, if anything.

@@ -22,24 +22,9 @@ pub fn spoken(code: &str) -> String {
 
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<PasscodeAdapter>();
-    let w = Rc::downgrade(c);
-    a.on_copy(move || {
-        if let Some(c) = w.upgrade() {
-            copy(&c);
-        }
-    });
-    let w = Rc::downgrade(c);
-    a.on_lock(move || {
-        if let Some(c) = w.upgrade() {
-            c.lock();
-        }
-    });
-    let w = Rc::downgrade(c);
-    a.on_next(move || {
-        if let Some(c) = w.upgrade() {
-            next_hotp(&c);
-        }
-    });
+    a.on_copy(super::on(c, copy));
+    a.on_lock(super::on(c, |c| c.lock()));
+    a.on_next(super::on(c, next_hotp));
 }
 
 pub(super) fn show(c: &Controller) {

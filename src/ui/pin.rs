@@ -12,18 +12,8 @@ use crate::tokens::EnrollRequest;
 
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<PinAdapter>();
-    let w = Rc::downgrade(c);
-    a.on_continue(move || {
-        if let Some(c) = w.upgrade() {
-            finish(&c);
-        }
-    });
-    let w = Rc::downgrade(c);
-    a.on_back(move || {
-        if let Some(c) = w.upgrade() {
-            c.go("name");
-        }
-    });
+    a.on_continue(super::on(c, finish));
+    a.on_back(super::on(c, |c| c.go("name")));
 }
 
 pub(super) fn show(c: &Controller) {

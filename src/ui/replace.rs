@@ -16,12 +16,7 @@ pub(super) fn wire(c: &Rc<Controller>) {
             super::name::show(&c, &name);
         }
     });
-    let w = Rc::downgrade(c);
-    a.on_cancel(move || {
-        if let Some(c) = w.upgrade() {
-            c.show_tokens();
-        }
-    });
+    a.on_cancel(super::on(c, |c| c.show_tokens()));
 }
 
 pub(super) fn show(c: &Controller, existing: &str) {

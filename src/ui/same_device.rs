@@ -9,12 +9,9 @@ use slint::{ComponentHandle, Image, Rgb8Pixel, SharedPixelBuffer};
 use super::{Controller, SameDeviceAdapter};
 
 pub(super) fn wire(c: &Rc<Controller>) {
-    let w = Rc::downgrade(c);
-    c.window.global::<SameDeviceAdapter>().on_back(move || {
-        if let Some(c) = w.upgrade() {
-            c.show_tokens();
-        }
-    });
+    c.window
+        .global::<SameDeviceAdapter>()
+        .on_back(super::on(c, |c| c.show_tokens()));
 }
 
 /// The QR code of `text` as an image, one pixel per module plus a 4-module quiet zone.

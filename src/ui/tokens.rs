@@ -32,12 +32,7 @@ pub(super) fn wire(c: &Rc<Controller>) {
             }
         }
     });
-    let w = Rc::downgrade(c);
-    a.on_about(move || {
-        if let Some(c) = w.upgrade() {
-            super::about::show(&c);
-        }
-    });
+    a.on_about(super::on(c, super::about::show));
 }
 
 pub(super) fn refresh(c: &Controller) {

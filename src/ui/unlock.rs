@@ -13,18 +13,8 @@ use crate::tokens::TokenError;
 
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<UnlockAdapter>();
-    let w = Rc::downgrade(c);
-    a.on_unlock(move || {
-        if let Some(c) = w.upgrade() {
-            unlock(&c);
-        }
-    });
-    let w = Rc::downgrade(c);
-    a.on_back(move || {
-        if let Some(c) = w.upgrade() {
-            c.show_tokens();
-        }
-    });
+    a.on_unlock(super::on(c, unlock));
+    a.on_back(super::on(c, |c| c.show_tokens()));
 }
 
 pub(super) fn show(c: &Controller) {
