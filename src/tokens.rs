@@ -452,9 +452,13 @@ impl Tokens {
 
     /// The device rule and single-use check, which need no name.
     pub fn check_link(&self, e: &Enrollment) -> Result<(), TokenError> {
+        self.check_link_with(&self.load()?, e)
+    }
+
+    fn check_link_with(&self, meta: &MetaFile, e: &Enrollment) -> Result<(), TokenError> {
         check_separate_device(&e.prescribing_devices, &self.device)?;
         if let Some(id) = &e.enrollment_id {
-            if self.load()?.used_links.contains(id) {
+            if meta.used_links.contains(id) {
                 return Err(TokenError::LinkUsed);
             }
         }
@@ -468,12 +472,7 @@ impl Tokens {
         name: &str,
         replace: bool,
     ) -> Result<Option<TokenMeta>, TokenError> {
-        check_separate_device(&e.prescribing_devices, &self.device)?;
-        if let Some(id) = &e.enrollment_id {
-            if meta.used_links.contains(id) {
-                return Err(TokenError::LinkUsed);
-            }
-        }
+        self.check_link_with(meta, e)?;
         let name = check_name(name)?;
         let replaced = meta
             .tokens
