@@ -65,6 +65,17 @@ pub fn format_local_hm(unix: u64) -> String {
     }
 }
 
+/// `09:00:30` in the local time zone (for short waits).
+pub fn format_local_hms(unix: u64) -> String {
+    match i64::try_from(unix)
+        .ok()
+        .and_then(|s| Local.timestamp_opt(s, 0).single())
+    {
+        Some(t) => t.format("%H:%M:%S").to_string(),
+        None => "--:--:--".into(),
+    }
+}
+
 /// Parses an RFC 3339 time such as `2026-01-01T09:00:00Z`.
 pub fn parse_rfc3339(text: &str) -> Option<u64> {
     DateTime::parse_from_rfc3339(text)

@@ -115,6 +115,10 @@ pub(crate) struct State {
     hotp_code: Option<Zeroizing<String>>,
     last_activity: u64,
     copied: Option<(Zeroizing<String>, u64)>,
+    /// When the token list next changes by itself (a syncing token becomes ready).
+    list_changes_at: Option<u64>,
+    /// Until when the unlock screen counts down a back-off wait.
+    unlock_wait_until: Option<u64>,
 }
 
 /// The app: window, state and services.
@@ -125,6 +129,8 @@ pub struct Controller {
     pub(crate) state: RefCell<State>,
     clock: Arc<dyn Clock>,
     startup_error: Option<String>,
+    /// Called when the app may need ticks again (see [`Controller::next_tick_in`]).
+    waker: RefCell<Option<Box<dyn Fn()>>>,
 }
 
 impl Controller {
@@ -144,6 +150,7 @@ impl Controller {
             state: RefCell::new(State::default()),
             clock,
             startup_error,
+            waker: RefCell::new(None),
         });
         tokens::wire(&c);
         link_problem::wire(&c);
@@ -172,6 +179,49 @@ impl Controller {
 
     pub(crate) fn go(&self, screen: &str) {
         self.window.global::<Nav>().set_screen(screen.into());
+        self.wake();
+    }
+
+    /// Sets what to call when ticks may be needed again (the app's timer).
+    pub fn set_waker(&self, f: impl Fn() + 'static) {
+        *self.waker.borrow_mut() = Some(Box::new(f));
+    }
+
+    pub(crate) fn wake(&self) {
+        if let Some(f) = self.waker.borrow().as_ref() {
+            f();
+        }
+    }
+
+    /// Seconds until the next [`Controller::tick`] has something to do, or
+    /// `None` when nothing on show changes by itself (then the app's timer
+    /// stops, and the app uses no CPU until the next input).
+    pub fn next_tick_in(&self) -> Option<u64> {
+        let now = self.now();
+        let s = self.state.borrow();
+        let screen = self.screen();
+        let mut next: Option<u64> = None;
+        let mut at = |secs: u64| next = Some(next.map_or(secs, |n: u64| n.min(secs)).max(1));
+        if screen == "passcode" {
+            at(1);
+        }
+        if let Some((_, copied)) = &s.copied {
+            at((copied + CLIPBOARD_CLEAR_SECONDS).saturating_sub(now));
+        }
+        if screen == "tokens" {
+            if let Some(t) = s.list_changes_at {
+                at(t.saturating_sub(now));
+            }
+        }
+        if screen == "unlock" && s.unlock_wait_until.is_some() {
+            at(1);
+        }
+        next
+    }
+
+    /// The token whose passcode is open, if any.
+    pub fn shown_token(&self) -> Option<crate::tokens::TokenMeta> {
+        self.state.borrow().unlocked.as_ref().map(|u| u.meta.clone())
     }
 
     /// Records user interaction (for auto-lock).
@@ -233,7 +283,21 @@ impl Controller {
             self.state.borrow_mut().copied = None;
             self.window.global::<PasscodeAdapter>().set_notice("".into());
         }
-        if self.screen() == "passcode" {
+        let screen = self.screen();
+        let (list_due, wait_running) = {
+            let s = self.state.borrow();
+            (
+                s.list_changes_at.is_some_and(|t| now >= t),
+                s.unlock_wait_until.is_some(),
+            )
+        };
+        if screen == "tokens" && list_due {
+            tokens::refresh(self);
+        }
+        if screen == "unlock" && wait_running {
+            unlock::refresh_wait(self);
+        }
+        if screen == "passcode" {
             let idle = now.saturating_sub(self.state.borrow().last_activity);
             if idle >= AUTO_LOCK_SECONDS {
                 self.lock();
@@ -262,16 +326,38 @@ pub fn run(link: Option<String>) -> Result<(), String> {
         c.open_link(&link);
     }
     c.touch();
-    let timer = slint::Timer::default();
-    let weak = Rc::downgrade(&c);
-    timer.start(
-        slint::TimerMode::Repeated,
-        std::time::Duration::from_secs(1),
-        move || {
-            if let Some(c) = weak.upgrade() {
-                c.tick();
+    // One timer, armed only while something on show changes by itself.
+    let timer = Rc::new(slint::Timer::default());
+    let (wc, wt) = (Rc::downgrade(&c), Rc::downgrade(&timer));
+    c.set_waker(move || {
+        let (wc, wt) = (wc.clone(), wt.clone());
+        // Deferred to the event loop: the waker runs in the middle of screen changes.
+        slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+            if let (Some(c), Some(t)) = (wc.upgrade(), wt.upgrade()) {
+                schedule(&c, &t);
             }
-        },
-    );
+        });
+    });
+    schedule(&c, &timer);
     c.window.run().map_err(|e| e.to_string())
+}
+
+/// Arms `timer` for the controller's next tick, or stops it.
+fn schedule(c: &Rc<Controller>, timer: &Rc<slint::Timer>) {
+    match c.next_tick_in() {
+        None => timer.stop(),
+        Some(secs) => {
+            let (wc, wt) = (Rc::downgrade(c), Rc::downgrade(timer));
+            timer.start(
+                slint::TimerMode::SingleShot,
+                std::time::Duration::from_secs(secs),
+                move || {
+                    if let (Some(c), Some(t)) = (wc.upgrade(), wt.upgrade()) {
+                        c.tick();
+                        schedule(&c, &t);
+                    }
+                },
+            );
+        }
+    }
 }

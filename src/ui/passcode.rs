@@ -104,6 +104,7 @@ fn copy(c: &Controller) {
     match c.clipboard.set(&code) {
         Ok(()) => {
             c.state.borrow_mut().copied = Some((code.into(), c.now()));
+            c.wake();
             a.set_notice(
                 format!(
                     "Copied. The clipboard is cleared in {} seconds.",

@@ -62,6 +62,13 @@ pub(super) fn refresh(c: &Controller) {
                 })
                 .collect();
             a.set_tokens(ModelRc::new(VecModel::from(rows)));
+            c.state.borrow_mut().list_changes_at = list
+                .iter()
+                .filter_map(|t| match t.status(now) {
+                    Status::Syncing { ready_at } => Some(ready_at),
+                    _ => None,
+                })
+                .min();
             a.set_paste_error(c.startup_error.clone().unwrap_or_default().into());
         }
         Err(e) => a.set_paste_error(e.to_string().into()),

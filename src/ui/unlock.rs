@@ -7,7 +7,7 @@ use slint::ComponentHandle;
 use zeroize::Zeroizing;
 
 use super::{Controller, UnlockAdapter};
-use crate::clock::format_local_hm;
+use crate::clock::format_local_hms;
 use crate::pin::{Pin, MAX_FAILURES};
 use crate::tokens::TokenError;
 
@@ -37,6 +37,8 @@ fn status(c: &Controller, name: &str) {
     match attempts {
         Ok(at) if at.locked => {
             a.set_locked(true);
+            a.set_waiting(false);
+            c.state.borrow_mut().unlock_wait_until = None;
             a.set_status(TokenError::Locked(name.into()).to_string().into());
         }
         Ok(at) => {
@@ -49,15 +51,43 @@ fn status(c: &Controller, name: &str) {
                     MAX_FAILURES - at.failures
                 );
             }
-            if at.not_before > now {
-                text += &format!(" Wait until {} before the next try.", format_local_hm(at.not_before));
+            let waiting = at.not_before > now;
+            if waiting {
+                text += &format!(
+                    " Wait {} before the next try (until {}).",
+                    wait_words(at.not_before - now),
+                    format_local_hms(at.not_before)
+                );
             }
+            a.set_waiting(waiting);
             a.set_status(text.trim().into());
+            c.state.borrow_mut().unlock_wait_until = waiting.then_some(at.not_before);
         }
         Err(e) => {
             a.set_locked(false);
+            a.set_waiting(false);
+            c.state.borrow_mut().unlock_wait_until = None;
             a.set_status(e.to_string().into());
         }
+    }
+}
+
+/// "45 seconds", "1 minute 30 seconds", "8 minutes".
+pub fn wait_words(secs: u64) -> String {
+    let (m, s) = (secs / 60, secs % 60);
+    let unit = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    match (m, s) {
+        (0, s) => unit(s, "second"),
+        (m, 0) => unit(m, "minute"),
+        (m, s) => format!("{} {}", unit(m, "minute"), unit(s, "second")),
+    }
+}
+
+/// The tick during a back-off wait: the countdown, and the end of the wait.
+pub(super) fn refresh_wait(c: &Controller) {
+    let name = c.state.borrow().selected.clone();
+    if let Some(name) = name {
+        status(c, &name);
     }
 }
 
@@ -66,6 +96,9 @@ fn unlock(c: &Controller) {
     let Some(name) = c.state.borrow().selected.clone() else {
         return;
     };
+    if c.state.borrow().unlock_wait_until.is_some_and(|t| c.now() < t) {
+        return;
+    }
     let pin = Pin::new(Zeroizing::new(a.get_pin().to_string()));
     a.set_pin("".into());
     match c.tokens.unlock(&name, &pin) {
