@@ -14,6 +14,8 @@ use zeroize::Zeroizing;
 
 /// Consecutive wrong PINs that erase the secret.
 pub const MAX_FAILURES: u32 = 10;
+/// Digits in a token PIN.
+pub const PIN_LENGTH: usize = 4;
 /// Failures that are free (no waiting after them).
 pub const FREE_FAILURES: u32 = 4;
 /// The wait after the fifth failure; it doubles with each further failure.
@@ -59,7 +61,7 @@ pub enum PinError {
 /// Checks the PIN's form only: four ASCII digits.
 pub fn check_format(pin: &Pin) -> Result<(), PinError> {
     let b = pin.as_bytes();
-    if b.len() == 4 && b.iter().all(u8::is_ascii_digit) {
+    if b.len() == PIN_LENGTH && b.iter().all(u8::is_ascii_digit) {
         Ok(())
     } else {
         Err(PinError::Format)

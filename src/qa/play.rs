@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::platform::{Key as SlintKey, WindowEvent};
-use slint::{ComponentHandle, LogicalSize, SharedString};
+use slint::{ComponentHandle, PhysicalSize, SharedString};
 
 use super::script::{ClipboardExpectation, Key, Line, Scheme, Script, Step};
 use crate::clock::ManualClock;
@@ -120,7 +120,11 @@ impl Session {
         w.dispatch_event(WindowEvent::ScaleFactorChanged {
             scale_factor: self.scale,
         });
-        w.set_size(LogicalSize::new(self.size.0 as f32, self.size.1 as f32));
+        // In physical pixels, so the logical size stays what the script asked for.
+        w.set_size(PhysicalSize::new(
+            (self.size.0 as f32 * self.scale).round() as u32,
+            (self.size.1 as f32 * self.scale).round() as u32,
+        ));
         self.c.window.invoke_set_dark(self.dark);
         let _ = self.c.window.show();
     }

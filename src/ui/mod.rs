@@ -91,12 +91,22 @@ impl Clipboard for SystemClipboard {
     }
 }
 
-/// A callback that runs `f` on the controller while it is alive (callbacks
-/// hold a weak reference, so the window does not keep itself alive).
+/// What a PIN field keeps of its text: the first four digits.
+pub fn clean_pin_input(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_digit)
+        .take(crate::pin::PIN_LENGTH)
+        .collect()
+}
+
+/// A callback that records the interaction (for auto-lock) and runs `f` on the
+/// controller while it is alive (callbacks hold a weak reference, so the
+/// window does not keep itself alive).
 pub(crate) fn on(c: &Rc<Controller>, f: impl Fn(&Controller) + 'static) -> impl Fn() + 'static {
     let weak = Rc::downgrade(c);
     move || {
         if let Some(c) = weak.upgrade() {
+            c.touch();
             f(&c);
         }
     }
@@ -162,6 +172,7 @@ impl Controller {
         unlock::wire(&c);
         passcode::wire(&c);
         about::wire(&c);
+        c.window.global::<PinRules>().on_clean(|t| clean_pin_input(&t).into());
         c.window.global::<Nav>().on_escape(on(&c, |c| c.escape()));
         c.window.global::<Nav>().on_activity(on(&c, |c| c.touch()));
         c.show_tokens();

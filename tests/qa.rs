@@ -1,0 +1,178 @@
+//! Issue #5: the QA runner, driven through the shipped binary as QA teams use
+//! it — every script in tests/qa passes, failures are reported with file,
+//! line, step, what was on screen and a screenshot, syntax errors stop
+//! everything before it runs, and the JUnit report says the same.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn softtoken(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_softtoken"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run softtoken")
+}
+
+fn scripts() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qa"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "qa"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A PNG's size and whether it has more than one colour.
+fn png_facts(path: &Path) -> (u32, u32, bool) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = &buf[..info.buffer_size()];
+    let first = &px[..4];
+    let varied = px.chunks(4).any(|p| p != first);
+    (info.width, info.height, varied)
+}
+
+#[test]
+fn every_repo_script_passes_with_screenshots_and_junit() {
+    let out = tempfile::tempdir().unwrap();
+    let shots = out.path().join("shots");
+    let junit = out.path().join("qa.xml");
+    let files = scripts();
+    assert!(files.len() >= 12, "{files:?}");
+    let mut args = vec!["qa".to_string(), "run".into()];
+    args.extend(files.iter().map(|p| p.display().to_string()));
+    args.extend([
+        "--screenshots".into(),
+        shots.display().to_string(),
+        "--junit".into(),
+        junit.display().to_string(),
+    ]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = softtoken(&argv, Path::new(env!("CARGO_MANIFEST_DIR")));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains(&format!("{} scripts: {} passed, 0 failed", files.len(), files.len())),
+        "{stdout}"
+    );
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), files.len(), "{xml}");
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert!(xml.contains("name=\"first-enrollment\""), "{xml}");
+
+    // Screenshots are real renderings of the window at its size.
+    let (w, h, varied) = png_facts(&shots.join("first-enrollment/passcode.png"));
+    assert_eq!((w, h), (400, 720));
+    assert!(varied);
+    // Scale 2 at the minimum size: 320x560 logical pixels, twice as many physical ones.
+    let (w, h, varied) = png_facts(&shots.join("look/passcode-dark.png"));
+    assert_eq!((w, h), (640, 1120));
+    assert!(varied);
+}
+
+#[test]
+fn a_failing_step_names_file_line_step_screen_and_saves_a_screenshot() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fails.qa"),
+        "# a wrong expectation on line 3\nopen-link \"softtoken://enroll?type=hard&issuer=A&account=b\"\nexpect-screen name\nclick \"Back\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("passes.qa"), "expect-screen tokens\n").unwrap();
+    let o = softtoken(
+        &[
+            "qa",
+            "run",
+            "fails.qa",
+            "passes.qa",
+            "--screenshots",
+            "shots",
+            "--junit",
+            "r.xml",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  fails.qa:3: expect-screen name: expected screen name, but link-problem is on screen"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("on screen: screen link-problem showing \"This is a hard-token link\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok    passes.qa"), "{stdout}");
+    assert!(stdout.contains("2 scripts: 1 passed, 1 failed"), "{stdout}");
+    let shot = dir.path().join("shots/fails/FAILED-line-3.png");
+    assert!(stdout.contains("FAILED-line-3.png"), "{stdout}");
+    assert!(png_facts(&shot).2);
+    let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("line 3: expected screen name, but link-problem is on screen"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn syntax_errors_stop_everything_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.qa"), "expect-screen tokens\nscreenshot \"x\"\n").unwrap();
+    std::fs::write(dir.path().join("bad.qa"), "expect-screen tokens\n\nclik \"Activate\"\n").unwrap();
+    let o = softtoken(
+        &[
+            "qa",
+            "run",
+            "good.qa",
+            "bad.qa",
+            "--screenshots",
+            "shots",
+            "--junit",
+            "r.xml",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.qa:3: unknown step `clik`"), "{stderr}");
+    assert!(
+        o.stdout.is_empty(),
+        "nothing ran: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(!dir.path().join("shots").exists());
+    assert!(!dir.path().join("r.xml").exists());
+}
+
+#[test]
+fn a_failure_report_never_shows_the_link_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.qa"),
+        "open-link \"softtoken://enroll?type=soft&issuer=A&account=b&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&sync=0\"\nexpect-screen done\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("t.qa"),
+        "open-link \"softtoken://enroll?type=soft&issuer=A&account=b&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&sync=0\"\nclick \"Activate\"\nfill \"PIN\" \"2580\"\nfill \"Confirm PIN\" \"2580\"\nclick \"Continue\"\nclick \"Done\"\nclick \"Token A (b), active\"\nfill \"Token PIN\" \"2580\"\nclick \"Unlock\"\nexpect-text \"nothing like this\"\n",
+    )
+    .unwrap();
+    let o = softtoken(&["qa", "run", "s.qa", "t.qa", "--junit", "r.xml"], dir.path());
+    let all = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+        std::fs::read_to_string(dir.path().join("r.xml")).unwrap()
+    );
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(!all.contains("GEZDGNBV"), "{all}");
+    // Nor the passcode on screen.
+    assert!(all.contains("t.qa:10: expect-text"), "{all}");
+    assert!(!all.contains("Passcode "), "{all}");
+}
