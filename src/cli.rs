@@ -125,6 +125,15 @@ enum Command {
     },
     /// Open the app (optionally at an enrollment link).
     Open { link: Option<String> },
+    /// Install the desktop file (so softtoken:// links open SoftToken), icon and metainfo for this user.
+    DesktopInstall {
+        /// The data folder to install under (default: $XDG_DATA_HOME or ~/.local/share).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Remove what desktop-install wrote instead.
+        #[arg(long)]
+        uninstall: bool,
+    },
     /// Scripted UI tests for QA.
     Qa {
         #[command(subcommand)]
@@ -217,6 +226,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
         Command::Remove { name, yes } => cmd_remove(&name, yes),
         Command::Open { link } => crate::app::run_gui(link),
+        Command::DesktopInstall { data_dir, uninstall } => cmd_desktop_install(data_dir, uninstall),
         Command::Qa {
             command:
                 QaCommand::Run {
@@ -460,5 +470,50 @@ fn cmd_remove(name: &str, yes: bool) -> Result<(), Failure> {
     }
     tokens.remove(name)?;
     println!("Removed \"{name}\".");
+    Ok(())
+}
+
+fn cmd_desktop_install(data_dir: Option<PathBuf>, uninstall: bool) -> Result<(), Failure> {
+    use crate::desktop;
+    let home = data_dir
+        .or_else(desktop::user_data_home)
+        .ok_or_else(|| Failure::Refused("No home folder was found; give --data-dir.".into()))?;
+    let refresh = |home: &std::path::Path| {
+        // Best effort: desktops pick the files up without these, only later.
+        let apps = home.join("applications");
+        if let Ok(s) = std::process::Command::new("update-desktop-database").arg("-q").arg(&apps).status() {
+            if !s.success() {
+                eprintln!("note: update-desktop-database {} failed ({s})", apps.display());
+            }
+        }
+    };
+    if uninstall {
+        let removed = desktop::uninstall(&home).map_err(|e| Failure::Refused(e.to_string()))?;
+        for p in &removed {
+            println!("removed {}", p.display());
+        }
+        if removed.is_empty() {
+            println!("nothing to remove under {}", home.display());
+        }
+        refresh(&home);
+        return Ok(());
+    }
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| Failure::Refused(format!("Could not find this program's path: {e}")))?;
+    for p in desktop::install(&home, &exe).map_err(|e| Failure::Refused(e.to_string()))? {
+        println!("wrote {}", p.display());
+    }
+    refresh(&home);
+    match std::process::Command::new("xdg-mime")
+        .args(["default", &format!("{}.desktop", desktop::APP_ID), desktop::SCHEME_MIME])
+        .status()
+    {
+        Ok(s) if s.success() => println!("softtoken:// links now open SoftToken ({})", exe.display()),
+        _ => println!(
+            "softtoken:// links open SoftToken once your desktop reads {}.desktop (xdg-mime was not available to make it the default now)",
+            desktop::APP_ID
+        ),
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod desktop;
 pub mod device;
 pub mod link;
 pub mod otp;
