@@ -128,3 +128,40 @@ fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
     assert!(o.status.success());
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim().len(), 6);
 }
+
+/// CPU time (user + system, in clock ticks) a process has used so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which is in parentheses): utime is the 14th, stime the 15th.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn an_idle_window_uses_no_cpu() {
+    let Ok(display) = std::env::var("SOFTTOKEN_TEST_DISPLAY") else {
+        eprintln!("skipped: run through scripts/test.sh, which starts Xvfb");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let app = Kill(
+        Command::new(env!("CARGO_BIN_EXE_softtoken"))
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_DATA_HOME", tmp.path())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = app.0.id();
+    wait_for("the SoftToken window", Duration::from_secs(20), || {
+        let o = xdotool(&display, &["search", "--onlyvisible", "--pid", &pid.to_string()]);
+        !o.stdout.is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(5));
+    let used = cpu_ticks(pid) - before;
+    // On the token list nothing changes by itself: no timer, no redraw.
+    assert_eq!(used, 0, "the idle app used {used} clock ticks of CPU in 5 s");
+}

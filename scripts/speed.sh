@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Issue #4: SoftToken against OTPClient (Debian's GTK authenticator), in one
+# run, under Xvfb with SoftToken's software renderer:
+#   * time from start to the first visible, drawn window (median of N runs),
+#   * resident memory (VmRSS) 2 s after that window appears,
+#   * CPU used while sitting idle on the start screen for 10 s.
+# Targets: window time and memory each at most 1/3 of OTPClient's; no CPU
+# while idle. Exits 1 when a target is missed.
+#   usage: scripts/speed.sh [RUNS]   (default 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/deps.sh
+softtoken_need_rust
+softtoken_need_pkgs $SOFTTOKEN_RUN_PKGS $SOFTTOKEN_TEST_PKGS otpclient
+runs="${1:-5}"
+
+cargo build --release --quiet
+st="$CARGO_TARGET_DIR/release/softtoken"
+
+tmp=$(mktemp -d)
+display=":$((200 + RANDOM % 100))"
+Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+export DISPLAY="$display"
+sleep 1
+
+# One measurement: prints "MS RSS_KB IDLE_TICKS" for the command in "$@".
+measure() {
+    local home="$tmp/home.$RANDOM"
+    mkdir -p "$home/data" "$home/config" "$home/cache" "$home/run"
+    chmod 700 "$home/run"
+    local t0 t1 pid win="" ticks0 ticks1 rss
+    t0=$(date +%s%N)
+    XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
+        XDG_RUNTIME_DIR="$home/run" "$@" >/dev/null 2>&1 &
+    pid=$!
+    # The first window of this process that is mapped and drawn.
+    while [ -z "$win" ]; do
+        win=$(xdotool search --onlyvisible --pid "$pid" 2>/dev/null | head -n1 || true)
+        if [ -n "$win" ]; then
+            # Drawn: more than one colour in it.
+            local colours
+            colours=$(/usr/bin/import -window "$win" png:- 2>/dev/null | /usr/bin/identify -format '%k' - 2>/dev/null || echo 0)
+            [ "${colours:-0}" -gt 1 ] || win=""
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then echo "process exited before showing a window: $*" >&2; return 1; fi
+        [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 30000 ] || { echo "no window after 30 s: $*" >&2; kill "$pid"; return 1; }
+        [ -n "$win" ] || sleep 0.005
+    done
+    t1=$(date +%s%N)
+    sleep 2
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+    ticks0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    sleep 10
+    ticks1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "$(( (t1 - t0) / 1000000 )) $rss $(( ticks1 - ticks0 ))"
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# Both in the same kind of session: a private D-Bus with an unlocked keyring.
+session() {
+    dbus-run-session -- sh -c 'echo -n speed | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@"
+}
+
+: >"$tmp/softtoken" ; : >"$tmp/otpclient"
+for i in $(seq "$runs"); do
+    export -f measure; export tmp
+    session bash -c 'measure "$@"' _ "$st" >>"$tmp/softtoken"
+    session bash -c 'measure "$@"' _ otpclient >>"$tmp/otpclient"
+done
+
+report() {
+    local name=$1 file=$2
+    printf '%-10s window ms: %-28s median %6s | RSS kB: median %7s | idle CPU ticks (10 s): %s\n' "$name" \
+        "$(cut -d' ' -f1 "$file" | tr '\n' ' ')" "$(cut -d' ' -f1 "$file" | median)" \
+        "$(cut -d' ' -f2 "$file" | median)" "$(cut -d' ' -f3 "$file" | tr '\n' ' ')"
+}
+echo "== $runs runs each, Xvfb $display, $(nproc) cores; SoftToken $("$st" --version), OTPClient $(dpkg-query -W -f='${Version}' otpclient)"
+report SoftToken "$tmp/softtoken"
+report OTPClient "$tmp/otpclient"
+
+st_ms=$(cut -d' ' -f1 "$tmp/softtoken" | median); ot_ms=$(cut -d' ' -f1 "$tmp/otpclient" | median)
+st_kb=$(cut -d' ' -f2 "$tmp/softtoken" | median); ot_kb=$(cut -d' ' -f2 "$tmp/otpclient" | median)
+st_idle=$(cut -d' ' -f3 "$tmp/softtoken" | sort -n | tail -n1)
+awk -v a="$st_ms" -v b="$ot_ms" -v c="$st_kb" -v d="$ot_kb" -v idle="$st_idle" 'BEGIN {
+    ok = 1
+    printf "first window: %.0f ms vs %.0f ms = %.2f of OTPClient (target <= 0.33)\n", a, b, a / b
+    printf "memory:       %.1f MB vs %.1f MB = %.2f of OTPClient (target <= 0.33)\n", c / 1024, d / 1024, c / d
+    printf "idle CPU:     at most %d tick(s) of 10 ms in 10 s idle (target 0)\n", idle
+    if (a / b > 1 / 3 || c / d > 1 / 3 || idle > 0) ok = 0
+    print (ok ? "targets met" : "TARGET MISSED")
+    exit !ok
+}'
