@@ -418,9 +418,8 @@ fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool) -> Result<
     println!("Enrolled \"{}\".", token.name);
     if let Status::Syncing { ready_at } = token.status(now) {
         println!(
-            "Your token is now linked to your account and will automatically be activated for use after \
-             syncing, which may take up to {}. It will be ready at {}.",
-            minutes(ready_at.saturating_sub(now)).trim_start_matches("up to "),
+            "{} It will be ready at {}.",
+            crate::tokens::SYNC_MESSAGE,
             crate::clock::format_local_hm(ready_at)
         );
     }

@@ -143,6 +143,47 @@ pub fn random_device_id(store: &dyn SecretStore) -> Result<DeviceId, StoreError>
     Ok(id)
 }
 
+/// The system keyring, reached on a background thread so the window does not
+/// wait for D-Bus and the Secret Service handshake; the first call that needs
+/// the keyring waits for the connection (and gets its error, if any).
+pub struct BackgroundStore {
+    cell: Arc<std::sync::OnceLock<Result<Arc<dyn SecretStore>, StoreError>>>,
+}
+
+impl BackgroundStore {
+    /// Starts connecting with `connect` (normally [`system_store`]) at once.
+    pub fn start(connect: fn() -> Result<Arc<dyn SecretStore>, StoreError>) -> BackgroundStore {
+        let cell: Arc<std::sync::OnceLock<Result<Arc<dyn SecretStore>, StoreError>>> = Arc::default();
+        let c = cell.clone();
+        std::thread::spawn(move || {
+            c.get_or_init(connect);
+        });
+        // Whichever comes first (this thread or a call) connects; the other waits for it.
+        BackgroundStore { cell }
+    }
+
+    /// Waits for the connection: `Ok` when the keyring is reachable.
+    pub fn ready(&self) -> Result<(), StoreError> {
+        self.inner().map(|_| ())
+    }
+
+    fn inner(&self) -> Result<&Arc<dyn SecretStore>, StoreError> {
+        self.cell.wait().as_ref().map_err(Clone::clone)
+    }
+}
+
+impl SecretStore for BackgroundStore {
+    fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        self.inner()?.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner()?.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner()?.delete(key)
+    }
+}
+
 /// Stands in for the keyring when none is reachable: every call reports why,
 /// so the app can still start and say so.
 pub struct UnavailableStore(pub StoreError);
@@ -215,6 +256,22 @@ impl SecretStore for FailingStore {
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.tick()?;
         self.inner.delete(key)
+    }
+}
+
+#[cfg(test)]
+mod background_tests {
+    use super::*;
+
+    #[test]
+    fn background_store_passes_calls_through_or_reports_the_connection_error() {
+        let ok = BackgroundStore::start(|| Ok(Arc::new(KeyringStore::mock())));
+        ok.set("k", b"v").unwrap();
+        assert_eq!(ok.get("k").unwrap().as_deref().map(|v| v.to_vec()), Some(b"v".to_vec()));
+        assert!(ok.ready().is_ok());
+        let down = BackgroundStore::start(|| Err(StoreError::Unavailable("no D-Bus".into())));
+        assert_eq!(down.ready(), Err(StoreError::Unavailable("no D-Bus".into())));
+        assert!(down.set("k", b"v").unwrap_err().to_string().starts_with("No system keyring is available: no D-Bus."));
     }
 }
 

@@ -29,6 +29,11 @@ pub const METADATA_VERSION: u32 = 1;
 pub const MAX_NAME_CHARS: usize = 40;
 const METADATA_FILE: &str = "tokens.json";
 
+/// What a newly enrolled token that is still syncing tells the prescriber
+/// (the sentence EHR help pages use; the app and the CLI both show it, with the ready time).
+pub const SYNC_MESSAGE: &str = "Your token is now linked to your account and will automatically be activated for use \
+     after syncing, which may take up to 60 minutes.";
+
 /// A token's non-secret description, as kept in the metadata file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TokenMeta {

@@ -8,9 +8,7 @@ use super::{Controller, DoneAdapter};
 use crate::clock::format_local_hm;
 use crate::tokens::{Status, TokenMeta};
 
-/// The sentence EHR help pages use.
-pub const SYNC_MESSAGE: &str = "Your token is now linked to your account and will automatically be activated for use \
-     after syncing, which may take up to 60 minutes.";
+use crate::tokens::SYNC_MESSAGE;
 
 pub(super) fn wire(c: &Rc<Controller>) {
     c.window

@@ -138,7 +138,7 @@ pub struct Controller {
     pub(crate) clipboard: Box<dyn Clipboard>,
     pub(crate) state: RefCell<State>,
     clock: Arc<dyn Clock>,
-    startup_error: Option<String>,
+    startup_error: RefCell<Option<String>>,
     /// Called when the app may need ticks again (see [`Controller::next_tick_in`]).
     waker: RefCell<Option<Box<dyn Fn()>>>,
 }
@@ -159,7 +159,7 @@ impl Controller {
             clipboard,
             state: RefCell::new(State::default()),
             clock,
-            startup_error,
+            startup_error: RefCell::new(startup_error),
             waker: RefCell::new(None),
         });
         tokens::wire(&c);
@@ -177,6 +177,18 @@ impl Controller {
         c.window.global::<Nav>().on_activity(on(&c, |c| c.touch()));
         c.show_tokens();
         Ok(c)
+    }
+
+    /// Reports a problem found after start (such as no keyring) on the token list.
+    pub fn set_startup_error(&self, error: Option<String>) {
+        *self.startup_error.borrow_mut() = error;
+        if self.screen() == "tokens" {
+            tokens::refresh(self);
+        }
+    }
+
+    pub(crate) fn startup_error(&self) -> Option<String> {
+        self.startup_error.borrow().clone()
     }
 
     pub fn now(&self) -> u64 {
@@ -325,17 +337,27 @@ pub fn run(link: Option<String>) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
     let device = crate::cli::this_device().map_err(|e| format!("{e:?}"))?;
     let dir = crate::store::data_dir().map_err(|e| e.to_string())?;
-    let (store, startup_error): (Arc<dyn crate::store::SecretStore>, Option<String>) =
-        match crate::store::system_store() {
-            Ok(s) => (s, None),
-            Err(e) => (Arc::new(crate::store::UnavailableStore(e.clone())), Some(e.to_string())),
-        };
-    let tokens = Tokens::new(store, dir, device, clock.clone());
-    let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()), startup_error)
+    // The keyring is reached in the background: the window does not wait for it.
+    let store = Arc::new(crate::store::BackgroundStore::start(crate::store::system_store));
+    let tokens = Tokens::new(store.clone(), dir, device, clock.clone());
+    let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()), None)
         .map_err(|e| format!("could not open a window: {e}"))?;
     if let Some(link) = link {
         c.open_link(&link);
     }
+    // A missing or locked keyring is said on the list as soon as it is known.
+    thread_local! { static APP: RefCell<std::rc::Weak<Controller>> = RefCell::new(std::rc::Weak::new()); }
+    APP.with(|a| *a.borrow_mut() = Rc::downgrade(&c));
+    std::thread::spawn(move || {
+        if let Err(e) = store.ready() {
+            let message = e.to_string();
+            let _ = slint::invoke_from_event_loop(move || {
+                if let Some(c) = APP.with(|a| a.borrow().upgrade()) {
+                    c.set_startup_error(Some(message));
+                }
+            });
+        }
+    });
     c.touch();
     // One timer, armed only while something on show changes by itself.
     let timer = Rc::new(slint::Timer::default());

@@ -37,9 +37,8 @@ pub fn qr_image(text: &str) -> Option<Image> {
 
 pub(super) fn show(c: &Controller, link: &str) {
     let a = c.window.global::<SameDeviceAdapter>();
-    if let Some(img) = qr_image(link.trim()) {
-        a.set_qr(img);
-    }
+    // Never a stale code from an earlier link: no image when this one cannot be encoded.
+    a.set_qr(qr_image(link.trim()).unwrap_or_default());
     a.set_device_id(c.tokens.device().to_string().into());
     c.go("same-device");
 }

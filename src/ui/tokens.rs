@@ -69,7 +69,7 @@ pub(super) fn refresh(c: &Controller) {
                     _ => None,
                 })
                 .min();
-            a.set_paste_error(c.startup_error.clone().unwrap_or_default().into());
+            a.set_paste_error(c.startup_error().unwrap_or_default().into());
         }
         Err(e) => a.set_paste_error(e.to_string().into()),
     }
