@@ -480,7 +480,11 @@ fn cmd_desktop_install(data_dir: Option<PathBuf>, uninstall: bool) -> Result<(),
     let refresh = |home: &std::path::Path| {
         // Best effort: desktops pick the files up without these, only later.
         let apps = home.join("applications");
-        if let Ok(s) = std::process::Command::new("update-desktop-database").arg("-q").arg(&apps).status() {
+        if let Ok(s) = std::process::Command::new("update-desktop-database")
+            .arg("-q")
+            .arg(&apps)
+            .status()
+        {
             if !s.success() {
                 eprintln!("note: update-desktop-database {} failed ({s})", apps.display());
             }

@@ -54,26 +54,24 @@ pub fn format_utc(unix: u64) -> String {
     }
 }
 
-/// `09:00` in the local time zone (what a prescriber reads off the screen).
-pub fn format_local_hm(unix: u64) -> String {
+fn format_local(unix: u64, format: &str, unknown: &str) -> String {
     match i64::try_from(unix)
         .ok()
         .and_then(|s| Local.timestamp_opt(s, 0).single())
     {
-        Some(t) => t.format("%H:%M").to_string(),
-        None => "--:--".into(),
+        Some(t) => t.format(format).to_string(),
+        None => unknown.into(),
     }
+}
+
+/// `09:00` in the local time zone (what a prescriber reads off the screen).
+pub fn format_local_hm(unix: u64) -> String {
+    format_local(unix, "%H:%M", "--:--")
 }
 
 /// `09:00:30` in the local time zone (for short waits).
 pub fn format_local_hms(unix: u64) -> String {
-    match i64::try_from(unix)
-        .ok()
-        .and_then(|s| Local.timestamp_opt(s, 0).single())
-    {
-        Some(t) => t.format("%H:%M:%S").to_string(),
-        None => "--:--:--".into(),
-    }
+    format_local(unix, "%H:%M:%S", "--:--:--")
 }
 
 /// Parses an RFC 3339 time such as `2026-01-01T09:00:00Z`.

@@ -28,10 +28,7 @@ pub enum DesktopError {
 
 /// Quotes a program path for a desktop file's Exec key (Desktop Entry spec, "The Exec key").
 pub fn quote_exec_arg(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c));
+    let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c));
     if plain {
         return arg.to_string();
     }
@@ -116,7 +113,10 @@ mod tests {
     #[test]
     fn exec_quoting_follows_the_desktop_entry_spec() {
         assert_eq!(quote_exec_arg("/usr/bin/softtoken"), "/usr/bin/softtoken");
-        assert_eq!(quote_exec_arg("/opt/Soft Token/softtoken"), "\"/opt/Soft Token/softtoken\"");
+        assert_eq!(
+            quote_exec_arg("/opt/Soft Token/softtoken"),
+            "\"/opt/Soft Token/softtoken\""
+        );
         assert_eq!(quote_exec_arg("/a/$x`\"\\"), "\"/a/\\$x\\`\\\"\\\\\"");
         assert_eq!(quote_exec_arg("/a/100%"), "\"/a/100%%\"");
     }

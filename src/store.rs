@@ -271,7 +271,11 @@ mod background_tests {
         assert!(ok.ready().is_ok());
         let down = BackgroundStore::start(|| Err(StoreError::Unavailable("no D-Bus".into())));
         assert_eq!(down.ready(), Err(StoreError::Unavailable("no D-Bus".into())));
-        assert!(down.set("k", b"v").unwrap_err().to_string().starts_with("No system keyring is available: no D-Bus."));
+        assert!(down
+            .set("k", b"v")
+            .unwrap_err()
+            .to_string()
+            .starts_with("No system keyring is available: no D-Bus."));
     }
 }
 

@@ -72,7 +72,11 @@ fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
     let mut window = String::new();
     wait_for("the SoftToken window", Duration::from_secs(20), || {
         let o = xdotool(&display, &["search", "--onlyvisible", "--pid", &pid]);
-        window = String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string();
+        window = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
         !window.is_empty()
     });
     let name = xdotool(&display, &["getwindowname", &window]);

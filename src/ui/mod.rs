@@ -346,7 +346,7 @@ pub fn run(link: Option<String>) -> Result<(), String> {
         c.open_link(&link);
     }
     // A missing or locked keyring is said on the list as soon as it is known.
-    thread_local! { static APP: RefCell<std::rc::Weak<Controller>> = RefCell::new(std::rc::Weak::new()); }
+    thread_local! { static APP: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) }; }
     APP.with(|a| *a.borrow_mut() = Rc::downgrade(&c));
     std::thread::spawn(move || {
         if let Err(e) = store.ready() {
