@@ -430,12 +430,44 @@ impl Session {
                 }
             }
         }
+        self.check_labels()?;
         if before != "done" && self.c.screen() == "done" {
             if let Some(e) = self.last_link.clone() {
                 self.enrolled.insert((e.issuer.clone(), e.account.clone()), e);
             }
         }
         Ok(())
+    }
+
+    /// Every script is an accessibility check: after each step, every
+    /// button, field and checkbox on screen must have an accessible label.
+    fn check_labels(&self) -> Result<(), String> {
+        let unlabelled: Vec<String> = self
+            .elements()
+            .into_iter()
+            .filter(|e| {
+                matches!(
+                    e.accessible_role(),
+                    Some(AccessibleRole::Button | AccessibleRole::TextInput | AccessibleRole::Checkbox)
+                )
+            })
+            .filter(|e| e.accessible_label().is_none_or(|l| l.trim().is_empty()))
+            .map(|e| {
+                let p = e.absolute_position();
+                format!("{:?} at ({}, {})", e.accessible_role(), p.x, p.y)
+            })
+            .collect();
+        let mut unlabelled = unlabelled;
+        unlabelled.dedup();
+        if unlabelled.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "controls without an accessible label on screen {}: {}",
+                self.c.screen(),
+                unlabelled.join(", ")
+            ))
+        }
     }
 
     fn click(&self, label: &str) -> Result<(), String> {
