@@ -66,7 +66,7 @@ st="$CARGO_TARGET_DIR/release/softtoken"
 tmp=$(mktemp -d)
 export tmp
 display=":$((200 + RANDOM % 100))"
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 xvfb_pid=$!
 trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export DISPLAY="$display"
@@ -81,9 +81,18 @@ session() {
 
 : >"$tmp/softtoken" ; : >"$tmp/otpclient"
 for i in $(seq "$runs"); do
-    # Only the result line: D-Bus services started in the session print on stdout too.
-    session "$0" --measure "$st" 2>/dev/null | sed -n 's/^RESULT //p' >>"$tmp/softtoken"
-    session "$0" --measure otpclient 2>/dev/null | sed -n 's/^RESULT //p' >>"$tmp/otpclient"
+    for app in softtoken otpclient; do
+        cmd=otpclient
+        [ "$app" = softtoken ] && cmd="$st"
+        # Each run gets its own accessibility bus: forget the one a previous session left on the display.
+        xprop -root -remove AT_SPI_BUS 2>/dev/null || true
+        # Only the result line: D-Bus services started in the session print on stdout too.
+        if ! session "$0" --measure "$cmd" 2> >(grep -v '^dbus-daemon' >&2) >"$tmp/out"; then
+            echo "run $i of $app failed: $(cat "$tmp/out")" >&2
+            exit 1
+        fi
+        sed -n 's/^RESULT //p' "$tmp/out" >>"$tmp/$app"
+    done
 done
 
 report() {

@@ -22,7 +22,7 @@ trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/data" "$tmp/run" && chmod 700 "$tmp/run"
 export XDG_DATA_HOME="$tmp/data" XDG_RUNTIME_DIR="$tmp/run"
 display=":$((90 + RANDOM % 100))"
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 xvfb_pid=$!
 export SOFTTOKEN_TEST_DISPLAY="$display"
 export SOFTTOKEN_REAL_KEYRING=1

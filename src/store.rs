@@ -105,12 +105,24 @@ impl SecretStore for KeyringStore {
 pub fn system_store() -> Result<Arc<dyn SecretStore>, StoreError> {
     #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
     let store = zbus_secret_service_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
-    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    #[cfg(target_os = "macos")]
     let store = apple_native_keyring_store::keychain::Store::new().map(|s| s as Arc<CredentialStore>);
     #[cfg(target_os = "windows")]
     let store = windows_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
     #[cfg(target_os = "android")]
     let store = android_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>);
+    // Elsewhere (iOS included, for now) there is no store: say so rather than keep secrets anywhere else.
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        target_os = "windows",
+        target_os = "android"
+    )))]
+    let store: Result<Arc<CredentialStore>, KeyringError> = Err(KeyringError::NoStorageAccess(
+        "SoftToken has no keyring support for this platform yet".into(),
+    ));
     let store = store.map_err(|e| match map_error(e) {
         StoreError::Failed(m) => StoreError::Unavailable(m),
         other => other,

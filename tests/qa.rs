@@ -76,12 +76,16 @@ fn every_repo_script_passes_with_screenshots_and_junit() {
         .output()
         .expect("zbarimg (scripts/test.sh installs zbar-tools)");
     let decoded = String::from_utf8_lossy(&qr.stdout).to_string();
-    let script = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qa/same-device.qa")).unwrap();
+    let script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qa/same-device.qa")).unwrap();
     let opened = script
         .lines()
         .find_map(|l| l.strip_prefix("open-link \"").and_then(|r| r.strip_suffix('"')))
         .unwrap();
-    assert!(decoded.lines().any(|l| l == opened), "QR decoded to {decoded:?}, expected {opened}");
+    assert!(
+        decoded.lines().any(|l| l == opened),
+        "QR decoded to {decoded:?}, expected {opened}"
+    );
     // Scale 2 at the minimum size: 320x560 logical pixels, twice as many physical ones.
     let (w, h, varied) = png_facts(&shots.join("look/passcode-dark.png"));
     assert_eq!((w, h), (640, 1120));
