@@ -34,6 +34,11 @@ const METADATA_FILE: &str = "tokens.json";
 pub const SYNC_MESSAGE: &str = "Your token is now linked to your account and will automatically be activated for use \
      after syncing, which may take up to 60 minutes.";
 
+/// "1 try", "9 tries".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A token's non-secret description, as kept in the metadata file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TokenMeta {
@@ -128,7 +133,7 @@ pub enum TokenError {
     Pin(#[from] PinError),
     #[error("There is no token named \"{0}\". `softtoken list` shows your tokens.")]
     NotFound(String),
-    #[error("Wrong PIN. {remaining} tries left before the token is locked{wait}.")]
+    #[error("Wrong PIN. {} left before the token is locked{wait}.", count(*.remaining as u64, "try", "tries"))]
     WrongPin {
         failures: u32,
         remaining: u32,

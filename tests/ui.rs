@@ -108,11 +108,8 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     let unlock = c.window.global::<UnlockAdapter>();
     unlock.set_pin("1111".into());
     unlock.invoke_unlock();
-    assert!(
-        unlock.get_error().contains("Wrong PIN. 9 tries left"),
-        "{}",
-        unlock.get_error()
-    );
+    assert_eq!(unlock.get_error(), "Wrong PIN.");
+    assert_eq!(unlock.get_status(), "1 wrong PIN so far; 9 tries left.");
     unlock.set_pin("2580".into());
     unlock.invoke_unlock();
     assert_eq!(c.screen(), "passcode");

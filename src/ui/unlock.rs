@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::{Controller, UnlockAdapter};
 use crate::clock::format_local_hms;
 use crate::pin::{Pin, MAX_FAILURES};
-use crate::tokens::TokenError;
+use crate::tokens::{count, TokenError};
 
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<UnlockAdapter>();
@@ -46,9 +46,9 @@ fn status(c: &Controller, name: &str) {
             let mut text = String::new();
             if at.failures > 0 {
                 text = format!(
-                    "{} wrong PIN(s) so far; {} tries left.",
-                    at.failures,
-                    MAX_FAILURES - at.failures
+                    "{} so far; {} left.",
+                    count(at.failures.into(), "wrong PIN", "wrong PINs"),
+                    count((MAX_FAILURES - at.failures).into(), "try", "tries")
                 );
             }
             let waiting = at.not_before > now;
@@ -75,11 +75,10 @@ fn status(c: &Controller, name: &str) {
 /// "45 seconds", "1 minute 30 seconds", "8 minutes".
 pub fn wait_words(secs: u64) -> String {
     let (m, s) = (secs / 60, secs % 60);
-    let unit = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     match (m, s) {
-        (0, s) => unit(s, "second"),
-        (m, 0) => unit(m, "minute"),
-        (m, s) => format!("{} {}", unit(m, "minute"), unit(s, "second")),
+        (0, s) => count(s, "second", "seconds"),
+        (m, 0) => count(m, "minute", "minutes"),
+        (m, s) => format!("{} {}", count(m, "minute", "minutes"), count(s, "second", "seconds")),
     }
 }
 
@@ -108,7 +107,13 @@ fn unlock(c: &Controller) {
             super::passcode::show(c);
         }
         Err(e) => {
-            a.set_error(e.to_string().into());
+            // The count and any wait are on the status line below (counting down), so a
+            // wrong PIN is said once.
+            let text = match e {
+                TokenError::WrongPin { .. } => "Wrong PIN.".to_string(),
+                other => other.to_string(),
+            };
+            a.set_error(text.into());
             status(c, &name);
         }
     }
