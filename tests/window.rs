@@ -53,11 +53,21 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// The Xvfb display scripts/test.sh started, held for this test alone.
+fn the_display() -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
+    let guard = DISPLAY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    match std::env::var("SOFTTOKEN_TEST_DISPLAY") {
+        Ok(display) => Some((display, guard)),
+        Err(_) => {
+            eprintln!("skipped: run through scripts/test.sh, which starts Xvfb");
+            None
+        }
+    }
+}
+
 #[test]
 fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
-    let _one_at_a_time = DISPLAY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let Ok(display) = std::env::var("SOFTTOKEN_TEST_DISPLAY") else {
-        eprintln!("skipped: run through scripts/test.sh, which starts Xvfb");
+    let Some((display, _one_at_a_time)) = the_display() else {
         return;
     };
     let real_keyring = std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref() == Ok("1");
@@ -150,9 +160,7 @@ fn ui_thread_cpu_ticks(pid: u32) -> u64 {
 
 #[test]
 fn an_idle_window_uses_no_cpu() {
-    let _one_at_a_time = DISPLAY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let Ok(display) = std::env::var("SOFTTOKEN_TEST_DISPLAY") else {
-        eprintln!("skipped: run through scripts/test.sh, which starts Xvfb");
+    let Some((display, _one_at_a_time)) = the_display() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
