@@ -170,7 +170,6 @@ impl BackgroundStore {
         std::thread::spawn(move || {
             c.get_or_init(connect);
         });
-        // Whichever comes first (this thread or a call) connects; the other waits for it.
         BackgroundStore { cell }
     }
 
@@ -193,22 +192,6 @@ impl SecretStore for BackgroundStore {
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.inner()?.delete(key)
-    }
-}
-
-/// Stands in for the keyring when none is reachable: every call reports why,
-/// so the app can still start and say so.
-pub struct UnavailableStore(pub StoreError);
-
-impl SecretStore for UnavailableStore {
-    fn get(&self, _: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
-        Err(self.0.clone())
-    }
-    fn set(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
-        Err(self.0.clone())
-    }
-    fn delete(&self, _: &str) -> Result<(), StoreError> {
-        Err(self.0.clone())
     }
 }
 

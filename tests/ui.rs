@@ -46,7 +46,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     )
     .with_kdf(KdfParams::TEST);
     let clipboard = MemoryClipboard::default();
-    let c = Controller::new(tokens, Arc::new(clock.clone()), Box::new(clipboard.clone()), None).unwrap();
+    let c = Controller::new(tokens, Arc::new(clock.clone()), Box::new(clipboard.clone())).unwrap();
     assert_eq!(c.screen(), "tokens");
     let mut visited = vec![labels_of_interactive(&c)];
 

@@ -164,12 +164,7 @@ impl Session {
             .elements()
             .into_iter()
             .filter(|e| e.accessible_label().is_some_and(|l| l == label))
-            .filter(|e| {
-                matches!(
-                    e.accessible_role(),
-                    Some(AccessibleRole::Button | AccessibleRole::TextInput | AccessibleRole::Checkbox)
-                )
-            })
+            .filter(is_control)
             .collect();
         // A widget shows up once per element of its inheritance chain (the
         // Button, its base, its touch area…): one control per place on screen.
@@ -445,12 +440,7 @@ impl Session {
         let unlabelled: Vec<String> = self
             .elements()
             .into_iter()
-            .filter(|e| {
-                matches!(
-                    e.accessible_role(),
-                    Some(AccessibleRole::Button | AccessibleRole::TextInput | AccessibleRole::Checkbox)
-                )
-            })
+            .filter(is_control)
             .filter(|e| e.accessible_label().is_none_or(|l| l.trim().is_empty()))
             .map(|e| {
                 let p = e.absolute_position();
@@ -483,6 +473,15 @@ impl Session {
     }
 }
 
+/// Buttons (token rows included), text fields and checkboxes: what a script
+/// clicks or fills, and what must have an accessible label.
+fn is_control(e: &ElementHandle) -> bool {
+    matches!(
+        e.accessible_role(),
+        Some(AccessibleRole::Button | AccessibleRole::TextInput | AccessibleRole::Checkbox)
+    )
+}
+
 fn same_place(a: &ElementHandle, b: &ElementHandle) -> bool {
     a.absolute_position() == b.absolute_position() && a.size() == b.size()
 }
@@ -501,7 +500,7 @@ fn build(
 ) -> Result<Rc<Controller>, String> {
     let tokens =
         Tokens::new(store.clone(), dir.to_path_buf(), device, Arc::new(clock.clone())).with_kdf(KdfParams::TEST);
-    let c = Controller::new(tokens, Arc::new(clock.clone()), Box::new(clipboard.clone()), None)
+    let c = Controller::new(tokens, Arc::new(clock.clone()), Box::new(clipboard.clone()))
         .map_err(|e| format!("could not create the window: {e}"))?;
     c.touch();
     Ok(c)

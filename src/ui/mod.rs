@@ -144,13 +144,12 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// Builds the window and wires every screen. `startup_error` (for example,
-    /// no keyring) is shown on the token list.
+    /// Builds the window and wires every screen. A problem found after start
+    /// (no keyring) is shown on the token list through [`Controller::set_startup_error`].
     pub fn new(
         tokens: Tokens,
         clock: Arc<dyn Clock>,
         clipboard: Box<dyn Clipboard>,
-        startup_error: Option<String>,
     ) -> Result<Rc<Controller>, slint::PlatformError> {
         let window = AppWindow::new()?;
         let c = Rc::new(Controller {
@@ -159,7 +158,7 @@ impl Controller {
             clipboard,
             state: RefCell::new(State::default()),
             clock,
-            startup_error: RefCell::new(startup_error),
+            startup_error: RefCell::new(None),
             waker: RefCell::new(None),
         });
         tokens::wire(&c);
@@ -340,12 +339,14 @@ pub fn run(link: Option<String>) -> Result<(), String> {
     // The keyring is reached in the background: the window does not wait for it.
     let store = Arc::new(crate::store::BackgroundStore::start(crate::store::system_store));
     let tokens = Tokens::new(store.clone(), dir, device, clock.clone());
-    let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()), None)
+    let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()))
         .map_err(|e| format!("could not open a window: {e}"))?;
     if let Some(link) = link {
         c.open_link(&link);
     }
     // A missing or locked keyring is said on the list as soon as it is known.
+    // This waits on its own thread, started only now: invoke_from_event_loop
+    // needs the Slint platform, which exists once the window does.
     thread_local! { static APP: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) }; }
     APP.with(|a| *a.borrow_mut() = Rc::downgrade(&c));
     std::thread::spawn(move || {
