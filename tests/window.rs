@@ -30,14 +30,19 @@ fn xdotool(display: &str, args: &[&str]) -> Output {
         .expect("xdotool (scripts/test.sh installs it)")
 }
 
-/// The window's pixels as (number of distinct colours) via ImageMagick.
-fn colours(display: &str, window: &str, save: &Path) -> u64 {
+/// Saves a capture of `window` to `save` (ImageMagick `import`).
+fn capture(display: &str, window: &str, save: &Path) {
     let o = Command::new("/usr/bin/import")
         .args(["-window", window, save.to_str().unwrap()])
         .env("DISPLAY", display)
         .output()
         .expect("imagemagick import");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The number of distinct colours in a capture of `window`.
+fn colours(display: &str, window: &str, save: &Path) -> u64 {
+    capture(display, window, save);
     let o = Command::new("/usr/bin/identify")
         .args(["-format", "%k", save.to_str().unwrap()])
         .output()
@@ -51,6 +56,31 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
         assert!(start.elapsed() < timeout, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The app on `display` (X11 only) with its data under `data`.
+fn gui(display: &str, data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_softtoken"));
+    c.env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_DATA_HOME", data);
+    c
+}
+
+/// Waits (up to 20 s) for the process's first visible window; its X id.
+fn visible_window(display: &str, pid: u32) -> String {
+    let pid = pid.to_string();
+    let mut window = String::new();
+    wait_for("the SoftToken window", Duration::from_secs(20), || {
+        let o = xdotool(display, &["search", "--onlyvisible", "--pid", &pid]);
+        window = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        !window.is_empty()
+    });
+    window
 }
 
 /// The Xvfb display scripts/test.sh started, held for this test alone.
@@ -74,26 +104,8 @@ fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.window&secret={S}&sync=0");
-    let app = Kill(
-        Command::new(env!("CARGO_BIN_EXE_softtoken"))
-            .args(["open", &link])
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .env("XDG_DATA_HOME", &data)
-            .spawn()
-            .unwrap(),
-    );
-    let pid = app.0.id().to_string();
-    let mut window = String::new();
-    wait_for("the SoftToken window", Duration::from_secs(20), || {
-        let o = xdotool(&display, &["search", "--onlyvisible", "--pid", &pid]);
-        window = String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
-        !window.is_empty()
-    });
+    let app = Kill(gui(&display, &data).args(["open", &link]).spawn().unwrap());
+    let window = visible_window(&display, app.0.id());
     let name = xdotool(&display, &["getwindowname", &window]);
     assert_eq!(String::from_utf8_lossy(&name.stdout).trim(), "SoftToken");
     let geometry = String::from_utf8_lossy(&xdotool(&display, &["getwindowgeometry", &window]).stdout).to_string();
@@ -164,19 +176,9 @@ fn an_idle_window_uses_no_cpu() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let app = Kill(
-        Command::new(env!("CARGO_BIN_EXE_softtoken"))
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .env("XDG_DATA_HOME", tmp.path())
-            .spawn()
-            .unwrap(),
-    );
+    let app = Kill(gui(&display, tmp.path()).spawn().unwrap());
     let pid = app.0.id();
-    wait_for("the SoftToken window", Duration::from_secs(20), || {
-        let o = xdotool(&display, &["search", "--onlyvisible", "--pid", &pid.to_string()]);
-        !o.stdout.is_empty()
-    });
+    visible_window(&display, pid);
     std::thread::sleep(Duration::from_secs(2));
     let before = ui_thread_cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(5));
@@ -188,4 +190,40 @@ fn an_idle_window_uses_no_cpu() {
         used, 0,
         "the idle app's UI thread used {used} clock ticks of CPU in 5 s"
     );
+}
+
+/// Pixels of exactly `hex` (e.g. "#B3261E") in a capture of `window`.
+fn pixels_of(display: &str, window: &str, save: &Path, hex: &str) -> usize {
+    capture(display, window, save);
+    let o = Command::new("/usr/bin/convert")
+        .args([save.to_str().unwrap(), "-alpha", "off", "txt:-"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.to_uppercase().contains(hex))
+        .count()
+}
+
+#[test]
+fn no_keyring_is_said_on_the_list() {
+    let Some((display, _one_at_a_time)) = the_display() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // A D-Bus address where nothing listens: the keyring cannot be reached.
+    let app = Kill(
+        gui(&display, tmp.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/softtoken-test")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let window = visible_window(&display, app.0.id());
+    // The error text ("No system keyring is available: …") is drawn in the
+    // light theme's danger colour, which nothing else on the empty list uses.
+    let shot = tmp.path().join("list.png");
+    wait_for("the no-keyring message on the list", Duration::from_secs(10), || {
+        pixels_of(&display, &window, &shot, "#B3261E") > 200
+    });
 }
