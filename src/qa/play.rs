@@ -393,9 +393,14 @@ impl Session {
                     self.second();
                 }
             }
-            Step::SetDeviceId(id) => {
-                let device: DeviceId = id.parse().map_err(|e| format!("{e}"))?;
-                self.c = build(&self.store, self.dir.path(), device, &self.clock, &self.clipboard)?;
+            Step::SetDeviceId(device) => {
+                self.c = build(
+                    &self.store,
+                    self.dir.path(),
+                    device.clone(),
+                    &self.clock,
+                    &self.clipboard,
+                )?;
                 self.apply_window();
             }
             Step::Window { width, height } => {

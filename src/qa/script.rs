@@ -63,7 +63,7 @@ pub enum Step {
     ExpectNoClipping,
     SetTime(u64),
     Advance(u64),
-    SetDeviceId(String),
+    SetDeviceId(crate::device::DeviceId),
     Window { width: u32, height: u32 },
     Scale(f32),
     ColorScheme(Scheme),
@@ -270,9 +270,7 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
         }
         "set-device-id" => {
             let s = strings(1, "set-device-id \"ABCD-EFGH-IJKL-MNOP\"")?.remove(0);
-            s.parse::<crate::device::DeviceId>()
-                .map_err(|e| format!("`set-device-id`: {e}"))?;
-            Step::SetDeviceId(s)
+            Step::SetDeviceId(s.parse().map_err(|e| format!("`set-device-id`: {e}"))?)
         }
         "window" => {
             let s = word("window 400x720")?;
@@ -405,7 +403,7 @@ mod tests {
         assert_eq!(one("advance 1h").unwrap(), Step::Advance(3600));
         assert_eq!(
             one("set-device-id \"abcd-efgh-ijkl-mnop\"").unwrap(),
-            Step::SetDeviceId("abcd-efgh-ijkl-mnop".into())
+            Step::SetDeviceId("ABCD-EFGH-IJKL-MNOP".parse().unwrap())
         );
         assert_eq!(
             one("window 320x560").unwrap(),
