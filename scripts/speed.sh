@@ -3,9 +3,10 @@
 # run, under Xvfb with SoftToken's software renderer:
 #   * time from start to the first visible, drawn window (median of N runs),
 #   * resident memory (VmRSS) 2 s after that window appears,
-#   * CPU used while sitting idle on the start screen for 10 s.
+#   * CPU used while sitting idle on the start screen for 10 s, in clock
+#     ticks, and how often any of its threads woke up (context switches).
 # Targets: window time and memory each at most 1/3 of OTPClient's; no CPU
-# while idle. Exits 1 when a target is missed.
+# and no wake-up while idle. Exits 1 when a target is missed.
 #   usage: scripts/speed.sh [RUNS]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,12 +17,17 @@ if [ "${1:-}" != "--measure" ]; then
 fi
 
 
-# One measurement: prints "RESULT MS RSS_KB IDLE_TICKS" for the command in "$@".
+# Context switches of all threads of process $1 so far: each wake-up adds one.
+switches() {
+    cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+
+# One measurement: prints "RESULT MS RSS_KB IDLE_TICKS IDLE_WAKEUPS" for the command in "$@".
 measure() {
     local home="$tmp/home.$RANDOM"
     mkdir -p "$home/data" "$home/config" "$home/cache" "$home/run"
     chmod 700 "$home/run"
-    local t0 t1 pid win="" ticks0 ticks1 rss
+    local t0 t1 pid win="" ticks0 ticks1 wake0 wake1 rss
     t0=$(date +%s%N)
     XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
         XDG_RUNTIME_DIR="$home/run" "$@" >/dev/null 2>"$home/stderr" &
@@ -45,11 +51,13 @@ measure() {
     sleep 2
     rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
     ticks0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    wake0=$(switches "$pid")
     sleep 10
     ticks1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    wake1=$(switches "$pid")
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    echo "RESULT $(( (t1 - t0) / 1000000 )) $rss $(( ticks1 - ticks0 ))"
+    echo "RESULT $(( (t1 - t0) / 1000000 )) $rss $(( ticks1 - ticks0 )) $(( wake1 - wake0 ))"
 }
 
 # Inner call (inside a D-Bus session): scripts/speed.sh --measure CMD...
@@ -97,9 +105,9 @@ done
 
 report() {
     local name=$1 file=$2
-    printf '%-10s window ms: %-28s median %6s | RSS kB: median %7s | idle CPU ticks (10 s): %s\n' "$name" \
+    printf '%-10s window ms: %-28s median %6s | RSS kB: median %7s | idle CPU ticks (10 s): %s| idle wake-ups (10 s): %s\n' "$name" \
         "$(cut -d' ' -f1 "$file" | tr '\n' ' ')" "$(cut -d' ' -f1 "$file" | median)" \
-        "$(cut -d' ' -f2 "$file" | median)" "$(cut -d' ' -f3 "$file" | tr '\n' ' ')"
+        "$(cut -d' ' -f2 "$file" | median)" "$(cut -d' ' -f3 "$file" | tr '\n' ' ')" "$(cut -d' ' -f4 "$file" | tr '\n' ' ')"
 }
 echo "== $runs runs each, Xvfb $display, $(nproc) cores; SoftToken $("$st" --version), OTPClient $(dpkg-query -W -f='${Version}' otpclient)"
 report SoftToken "$tmp/softtoken"
@@ -108,12 +116,14 @@ report OTPClient "$tmp/otpclient"
 st_ms=$(cut -d' ' -f1 "$tmp/softtoken" | median); ot_ms=$(cut -d' ' -f1 "$tmp/otpclient" | median)
 st_kb=$(cut -d' ' -f2 "$tmp/softtoken" | median); ot_kb=$(cut -d' ' -f2 "$tmp/otpclient" | median)
 st_idle=$(cut -d' ' -f3 "$tmp/softtoken" | sort -n | tail -n1)
-awk -v a="$st_ms" -v b="$ot_ms" -v c="$st_kb" -v d="$ot_kb" -v idle="$st_idle" 'BEGIN {
+st_wake=$(cut -d' ' -f4 "$tmp/softtoken" | sort -n | tail -n1)
+awk -v a="$st_ms" -v b="$ot_ms" -v c="$st_kb" -v d="$ot_kb" -v idle="$st_idle" -v wake="$st_wake" 'BEGIN {
     ok = 1
     printf "first window: %.0f ms vs %.0f ms = %.2f of OTPClient (target <= 0.33)\n", a, b, a / b
     printf "memory:       %.1f MB vs %.1f MB = %.2f of OTPClient (target <= 0.33)\n", c / 1024, d / 1024, c / d
     printf "idle CPU:     at most %d tick(s) of 10 ms in 10 s idle (target 0)\n", idle
-    if (a / b > 1 / 3 || c / d > 1 / 3 || idle > 0) ok = 0
+    printf "idle wake-ups: at most %d thread wake-up(s) in 10 s idle (target 0)\n", wake
+    if (a / b > 1 / 3 || c / d > 1 / 3 || idle > 0 || wake > 0) ok = 0
     print (ok ? "targets met" : "TARGET MISSED")
     exit !ok
 }'
