@@ -57,9 +57,7 @@ pub struct Context {
     pub core_keyboard_id: i32,
     state: Option<XkbState>,
     keymap: Option<XkbKeymap>,
-    compose_state1: Option<XkbComposeState>,
-    compose_state2: Option<XkbComposeState>,
-    _compose_table: Option<XkbComposeTable>,
+    compose: Compose,
     context: XkbContext,
     scratch_buffer: Vec<u8>,
 }
@@ -71,25 +69,13 @@ impl Context {
         }
 
         let context = XkbContext::new()?;
-        let mut compose_table = XkbComposeTable::new(&context);
-        let mut compose_state1 = compose_table.as_ref().and_then(|table| table.new_state());
-        let mut compose_state2 = compose_table.as_ref().and_then(|table| table.new_state());
-
-        // Disable compose if anything compose related failed to initialize.
-        if compose_table.is_none() || compose_state1.is_none() || compose_state2.is_none() {
-            compose_state2 = None;
-            compose_state1 = None;
-            compose_table = None;
-        }
 
         Ok(Self {
             state: None,
             keymap: None,
-            compose_state1,
-            compose_state2,
+            compose: Compose::NotLoaded,
             #[cfg(x11_platform)]
             core_keyboard_id: 0,
-            _compose_table: compose_table,
             context,
             scratch_buffer: Vec::with_capacity(8),
         })
@@ -154,10 +140,10 @@ impl Context {
     pub fn key_context(&mut self) -> Option<KeyContext<'_>> {
         let state = self.state.as_mut()?;
         let keymap = self.keymap.as_mut()?;
-        let compose_state1 = self.compose_state1.as_mut();
-        let compose_state2 = self.compose_state2.as_mut();
+        let compose = &mut self.compose;
+        let xkb = &self.context;
         let scratch_buffer = &mut self.scratch_buffer;
-        Some(KeyContext { state, keymap, compose_state1, compose_state2, scratch_buffer })
+        Some(KeyContext { state, keymap, compose, xkb, scratch_buffer })
     }
 
     /// Key builder context with the user provided xkb state.
@@ -169,18 +155,69 @@ impl Context {
         state: &'a mut XkbState,
     ) -> Option<KeyContext<'a>> {
         let keymap = self.keymap.as_mut()?;
-        let compose_state1 = self.compose_state1.as_mut();
-        let compose_state2 = self.compose_state2.as_mut();
+        let compose = &mut self.compose;
+        let xkb = &self.context;
         let scratch_buffer = &mut self.scratch_buffer;
-        Some(KeyContext { state, keymap, compose_state1, compose_state2, scratch_buffer })
+        Some(KeyContext { state, keymap, compose, xkb, scratch_buffer })
+    }
+}
+
+/// SoftToken patch: the Compose table is loaded at the first key press that
+/// needs it, not when the event loop is created. Parsing the locale's Compose
+/// file costs ~120 KB of heap and a few milliseconds before the first window,
+/// for dead keys and compose sequences a user may never type.
+#[derive(Debug)]
+enum Compose {
+    NotLoaded,
+    Unavailable,
+    // NOTE: field order matters: the states are dropped before their table.
+    Loaded { state1: XkbComposeState, state2: XkbComposeState, _table: XkbComposeTable },
+}
+
+impl Compose {
+    /// The two compose states, loading the table on first use; `None` (and
+    /// compose disabled, as upstream does) if anything fails to initialize.
+    fn states(
+        &mut self,
+        context: &XkbContext,
+    ) -> Option<(&mut XkbComposeState, &mut XkbComposeState)> {
+        if let Compose::NotLoaded = self {
+            *self = XkbComposeTable::new(context)
+                .and_then(|table| {
+                    Some(Compose::Loaded {
+                        state1: table.new_state()?,
+                        state2: table.new_state()?,
+                        _table: table,
+                    })
+                })
+                .unwrap_or(Compose::Unavailable);
+        }
+        match self {
+            Compose::Loaded { state1, state2, .. } => Some((state1, state2)),
+            _ => None,
+        }
+    }
+
+    fn state1(&mut self) -> Option<&mut XkbComposeState> {
+        match self {
+            Compose::Loaded { state1, .. } => Some(state1),
+            _ => None,
+        }
+    }
+
+    fn state2(&mut self) -> Option<&mut XkbComposeState> {
+        match self {
+            Compose::Loaded { state2, .. } => Some(state2),
+            _ => None,
+        }
     }
 }
 
 pub struct KeyContext<'a> {
     pub state: &'a mut XkbState,
     pub keymap: &'a mut XkbKeymap,
-    compose_state1: Option<&'a mut XkbComposeState>,
-    compose_state2: Option<&'a mut XkbComposeState>,
+    compose: &'a mut Compose,
+    xkb: &'a XkbContext,
     scratch_buffer: &'a mut Vec<u8>,
 }
 
@@ -242,10 +279,11 @@ impl<'a, 'b> KeyEventResults<'a, 'b> {
     fn new(context: &'a mut KeyContext<'b>, keycode: u32, compose: bool) -> Self {
         let keysym = context.state.get_one_sym_raw(keycode);
 
-        let compose = if let Some(state) = context.compose_state1.as_mut().filter(|_| compose) {
+        let states = if compose { context.compose.states(context.xkb) } else { None };
+        let compose = if let Some((state, state2)) = states {
             if RESET_DEAD_KEYS.swap(false, Ordering::SeqCst) {
                 state.reset();
-                context.compose_state2.as_mut().unwrap().reset();
+                state2.reset();
             }
             state.feed(keysym)
         } else {
@@ -262,7 +300,7 @@ impl<'a, 'b> KeyEventResults<'a, 'b> {
         };
 
         if let ComposeStatus::Accepted(xkb_compose_status::XKB_COMPOSE_COMPOSING) = self.compose {
-            let compose_state = self.context.compose_state2.as_mut().unwrap();
+            let compose_state = self.context.compose.state2().unwrap();
             // When pressing a dead key twice, the non-combining variant of that character will
             // be produced. Since this function only concerns itself with a single keypress, we
             // simulate this double press here by feeding the keysym to the compose state
@@ -332,7 +370,7 @@ impl<'a, 'b> KeyEventResults<'a, 'b> {
         match self.compose {
             ComposeStatus::Accepted(status) => match status {
                 xkb_compose_status::XKB_COMPOSE_COMPOSED => {
-                    let state = self.context.compose_state1.as_mut().unwrap();
+                    let state = self.context.compose.state1().unwrap();
                     Ok(state.get_string(self.context.scratch_buffer))
                 },
                 xkb_compose_status::XKB_COMPOSE_COMPOSING
