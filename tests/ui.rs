@@ -2,18 +2,17 @@
 //! testing backend with keyring-core's mock store, a manual clock and an
 //! in-memory clipboard.
 
+mod common;
+
 use std::sync::Arc;
 
 use i_slint_backend_testing::ElementQuery;
 use slint::ComponentHandle;
 use softtoken::clock::ManualClock;
 use softtoken::device::DeviceId;
-use softtoken::store::KeyringStore;
-use softtoken::tokens::Tokens;
 use softtoken::ui::{
     Controller, MemoryClipboard, NameAdapter, PasscodeAdapter, PinAdapter, TokensAdapter, UnlockAdapter,
 };
-use softtoken::vault::KdfParams;
 
 const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const T0: u64 = 1_800_000_000;
@@ -38,13 +37,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     i_slint_backend_testing::init_integration_test_with_mock_time();
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let tokens = Tokens::new(
-        Arc::new(KeyringStore::mock()),
-        dir.path().to_path_buf(),
-        DeviceId::from_machine_id("ui-test"),
-        Arc::new(clock.clone()),
-    )
-    .with_kdf(KdfParams::TEST);
+    let tokens = common::mock_tokens(dir.path(), "ui-test", &clock);
     let clipboard = MemoryClipboard::default();
     let c = Controller::new(tokens, Arc::new(clock.clone()), Box::new(clipboard.clone())).unwrap();
     assert_eq!(c.screen(), "tokens");

@@ -4,19 +4,18 @@
 //! of the start-up; this guards that the replacement still reaches every row.
 //! Its own file because the Slint testing backend is set up once per process.
 
+mod common;
+
 use std::sync::Arc;
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition};
 use softtoken::clock::ManualClock;
-use softtoken::device::DeviceId;
 use softtoken::link::{self, Link};
 use softtoken::pin::Pin;
-use softtoken::store::KeyringStore;
-use softtoken::tokens::{EnrollRequest, Tokens};
+use softtoken::tokens::EnrollRequest;
 use softtoken::ui::{Controller, MemoryClipboard, UnlockAdapter};
-use softtoken::vault::KdfParams;
 
 const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const T0: u64 = 1_800_000_000;
@@ -48,13 +47,7 @@ fn a_long_token_list_scrolls_to_its_last_row() {
     i_slint_backend_testing::init_integration_test_with_mock_time();
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
-    let tokens = Tokens::new(
-        Arc::new(KeyringStore::mock()),
-        dir.path().to_path_buf(),
-        DeviceId::from_machine_id("ui-scroll-test"),
-        Arc::new(clock.clone()),
-    )
-    .with_kdf(KdfParams::TEST);
+    let tokens = common::mock_tokens(dir.path(), "ui-scroll-test", &clock);
     for n in 1..=COUNT {
         let text = format!("softtoken://enroll?type=soft&issuer=Acme&account=dr{n}&secret={S}");
         let Link::Soft(enrollment) = link::parse(&text, T0).unwrap() else {
