@@ -138,6 +138,26 @@ fn a_failing_step_names_file_line_step_screen_and_saves_a_screenshot() {
 }
 
 #[test]
+fn scroll_fails_when_nothing_moves() {
+    // Guards the `scroll` step (issue #4, long token lists): it must not pass
+    // silently where there is nothing to scroll, or past the end of a list.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.qa"), "expect-screen tokens\nscroll down\n").unwrap();
+    std::fs::write(dir.path().join("up.qa"), "expect-screen tokens\nscroll up\n").unwrap();
+    let o = softtoken(&["qa", "run", "empty.qa", "up.qa"], dir.path());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "FAIL  empty.qa:2: scroll down: nothing moved (no list under the window's centre, or it is already at its end)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("FAIL  up.qa:2: scroll up: nothing moved"), "{stdout}");
+    assert!(stdout.contains("already at its start"), "{stdout}");
+}
+
+#[test]
 fn syntax_errors_stop_everything_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("good.qa"), "expect-screen tokens\nscreenshot \"x\"\n").unwrap();

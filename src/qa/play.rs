@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::platform::{Key as SlintKey, WindowEvent};
-use slint::{ComponentHandle, PhysicalSize, SharedString};
+use slint::{ComponentHandle, LogicalPosition, PhysicalSize, SharedString};
 
-use super::script::{ClipboardExpectation, Key, Line, Scheme, Script, Step};
+use super::script::{ClipboardExpectation, Direction, Key, Line, Scheme, Script, Step};
 use crate::clock::ManualClock;
 use crate::device::DeviceId;
 use crate::link::{self, Enrollment, Link, OtpKind};
@@ -202,6 +202,41 @@ impl Session {
         w.dispatch_event(WindowEvent::KeyReleased { text });
     }
 
+    /// Turns the mouse wheel over the window's centre by three quarters of
+    /// the window's height. Fails when nothing on screen moved: no list under
+    /// the centre, or the list is already at that end.
+    fn scroll(&self, d: Direction) -> Result<(), String> {
+        let places = || -> Vec<(String, f32, f32)> {
+            self.elements()
+                .into_iter()
+                .filter_map(|e| {
+                    let p = e.absolute_position();
+                    e.accessible_label().map(|l| (l.to_string(), p.x, p.y))
+                })
+                .collect()
+        };
+        let before = places();
+        let (width, height) = (self.size.0 as f32, self.size.1 as f32);
+        let centre = LogicalPosition::new(width / 2.0, height / 2.0);
+        let (delta_y, way, end) = match d {
+            Direction::Down => (-0.75 * height, "down", "end"),
+            Direction::Up => (0.75 * height, "up", "start"),
+        };
+        let w = self.c.window.window();
+        w.dispatch_event(WindowEvent::PointerMoved { position: centre });
+        w.dispatch_event(WindowEvent::PointerScrolled {
+            position: centre,
+            delta_x: 0.0,
+            delta_y,
+        });
+        if places() == before {
+            return Err(format!(
+                "nothing moved (no list under the window's centre, or it is already at its {end})"
+            ));
+        }
+        Ok(())
+    }
+
     /// One simulated second: the clock, Slint's animations, the app's tick.
     fn second(&self) {
         self.clock.advance(1);
@@ -312,6 +347,7 @@ impl Session {
             }
             Step::Click(label) => self.click(label)?,
             Step::Press(k) => self.press(*k),
+            Step::Scroll(d) => self.scroll(*d)?,
             Step::ExpectScreen(name) => {
                 if self.c.screen() != *name {
                     return Err(format!("expected screen {name}, but {} is on screen", self.c.screen()));

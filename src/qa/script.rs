@@ -29,6 +29,15 @@ pub enum Key {
     Tab,
 }
 
+/// Which way `scroll` moves the content under the window's centre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Towards the end of the list (as a mouse wheel turned towards you).
+    Down,
+    /// Towards its start.
+    Up,
+}
+
 /// What `expect-clipboard` expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClipboardExpectation {
@@ -53,6 +62,7 @@ pub enum Step {
     Fill(String, String),
     Click(String),
     Press(Key),
+    Scroll(Direction),
     ExpectScreen(String),
     ExpectText(String),
     ExpectNoText(String),
@@ -175,7 +185,8 @@ pub fn parse_duration(text: &str) -> Option<u64> {
     Some(n * mult)
 }
 
-const STEP_HELP: &str = "open-link, paste-link, fill, click, press, expect-screen, expect-text, expect-no-text, \
+const STEP_HELP: &str =
+    "open-link, paste-link, fill, click, press, scroll, expect-screen, expect-text, expect-no-text, \
 expect-enabled, expect-disabled, expect-code, expect-clipboard, expect-no-clipping, set-time, advance, \
 set-device-id, window, scale, color-scheme, screenshot";
 
@@ -230,6 +241,11 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
             "Escape" => Key::Escape,
             "Tab" => Key::Tab,
             other => return Err(format!("`press` knows Enter, Escape and Tab, not {other}")),
+        }),
+        "scroll" => Step::Scroll(match word("scroll down|up")?.as_str() {
+            "down" => Direction::Down,
+            "up" => Direction::Up,
+            other => return Err(format!("`scroll` goes down or up, not {other}")),
         }),
         "expect-screen" => {
             let s = word("expect-screen NAME")?;
@@ -377,6 +393,8 @@ mod tests {
         assert_eq!(one("press Enter").unwrap(), Step::Press(Key::Enter));
         assert_eq!(one("press Escape").unwrap(), Step::Press(Key::Escape));
         assert_eq!(one("press Tab").unwrap(), Step::Press(Key::Tab));
+        assert_eq!(one("scroll down").unwrap(), Step::Scroll(Direction::Down));
+        assert_eq!(one("scroll up").unwrap(), Step::Scroll(Direction::Up));
         assert_eq!(
             one("expect-screen same-device").unwrap(),
             Step::ExpectScreen("same-device".into())
@@ -432,6 +450,8 @@ mod tests {
             ("click \"\"", "non-empty label"),
             ("click \"a\" \"b\"", "takes 1 quoted"),
             ("press Space", "Enter, Escape and Tab"),
+            ("scroll left", "down or up"),
+            ("scroll", "takes one value"),
             ("expect-screen home", "unknown screen home"),
             ("expect-code now", "takes nothing"),
             ("set-time \"tomorrow\"", "RFC 3339"),
