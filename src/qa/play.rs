@@ -218,9 +218,9 @@ impl Session {
         let before = places();
         let (width, height) = (self.size.0 as f32, self.size.1 as f32);
         let centre = LogicalPosition::new(width / 2.0, height / 2.0);
-        let (delta_y, way, end) = match d {
-            Direction::Down => (-0.75 * height, "down", "end"),
-            Direction::Up => (0.75 * height, "up", "start"),
+        let (delta_y, end) = match d {
+            Direction::Down => (-0.75 * height, "end"),
+            Direction::Up => (0.75 * height, "start"),
         };
         let w = self.c.window.window();
         w.dispatch_event(WindowEvent::PointerMoved { position: centre });
