@@ -1,4 +1,4 @@
-# Sourced by scripts/run.sh and scripts/test.sh: installs what SoftToken needs
+# Sourced by the scripts in scripts/: installs what SoftToken needs
 # on Debian/Ubuntu when it is missing, and says plainly what to install elsewhere.
 
 # Packages to build and run the app.
@@ -32,3 +32,30 @@ softtoken_need_rust() {
 
 # Build output is kept between runs (CI included) to save the ~6 min clean build.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/softtoken-target}"
+
+# A virtual X display for the tests and measurements: Xvfb on a number picked
+# from $1..$1+99 (so parallel scripts rarely collide). Sets SOFTTOKEN_DISPLAY
+# and SOFTTOKEN_XVFB_PID; the caller stops it in its EXIT trap.
+softtoken_start_xvfb() {
+    SOFTTOKEN_DISPLAY=":$(( $1 + RANDOM % 100 ))"
+    Xvfb "$SOFTTOKEN_DISPLAY" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
+    SOFTTOKEN_XVFB_PID=$!
+}
+
+# softtoken_keyring_session DIR CMD...: runs CMD in a private D-Bus session with
+# an unlocked gnome-keyring Secret Service that keeps its keyrings in
+# DIR/keyrings (XDG_DATA_HOME=DIR), so nothing touches the user's real keyring.
+softtoken_keyring_session() {
+    mkdir -p "$1"
+    XDG_DATA_HOME="$1" dbus-run-session -- sh -c \
+        'echo -n softtoken | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
+        sh "${@:2}"
+}
+
+# Points the XDG data, config, cache and runtime folders (exported) at new
+# folders under $1: the app starts as on an account that never ran it.
+softtoken_fresh_home() {
+    mkdir -p "$1/data" "$1/config" "$1/cache" "$1/run"
+    chmod 700 "$1/run"
+    export XDG_DATA_HOME="$1/data" XDG_CONFIG_HOME="$1/config" XDG_CACHE_HOME="$1/cache" XDG_RUNTIME_DIR="$1/run"
+}

@@ -10,8 +10,8 @@
 #   usage: scripts/speed.sh [RUNS]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/deps.sh
 if [ "${1:-}" != "--measure" ]; then
-    . scripts/deps.sh
     softtoken_need_rust
     softtoken_need_pkgs $SOFTTOKEN_RUN_PKGS $SOFTTOKEN_TEST_PKGS otpclient
 fi
@@ -25,12 +25,10 @@ switches() {
 # One measurement: prints "RESULT MS RSS_KB IDLE_TICKS IDLE_WAKEUPS" for the command in "$@".
 measure() {
     local home="$tmp/home.$RANDOM"
-    mkdir -p "$home/data" "$home/config" "$home/cache" "$home/run"
-    chmod 700 "$home/run"
+    softtoken_fresh_home "$home"
     local t0 t1 pid win="" ticks0 ticks1 wake0 wake1 rss
     t0=$(date +%s%N)
-    XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
-        XDG_RUNTIME_DIR="$home/run" "$@" >/dev/null 2>"$home/stderr" &
+    "$@" >/dev/null 2>"$home/stderr" &
     pid=$!
     # The first window of this process that is mapped and drawn.
     while [ -z "$win" ]; do
@@ -73,19 +71,12 @@ st="$CARGO_TARGET_DIR/release/softtoken"
 
 tmp=$(mktemp -d)
 export tmp
-display=":$((200 + RANDOM % 100))"
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
-xvfb_pid=$!
-trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-export DISPLAY="$display"
+softtoken_start_xvfb 200
+trap 'kill $SOFTTOKEN_XVFB_PID 2>/dev/null || true; rm -rf "$tmp"' EXIT
+export DISPLAY="$SOFTTOKEN_DISPLAY"
 sleep 1
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-
-# Both in the same kind of session: a private D-Bus with an unlocked keyring.
-session() {
-    dbus-run-session -- sh -c 'echo -n speed | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' sh "$@"
-}
 
 : >"$tmp/softtoken" ; : >"$tmp/otpclient"
 for i in $(seq "$runs"); do
@@ -95,7 +86,8 @@ for i in $(seq "$runs"); do
         # Each run gets its own accessibility bus: forget the one a previous session left on the display.
         xprop -root -remove AT_SPI_BUS 2>/dev/null || true
         # Only the result line: D-Bus services started in the session print on stdout too.
-        if ! session "$0" --measure "$cmd" 2> >(grep -v '^dbus-daemon' >&2) >"$tmp/out"; then
+        # Both in the same kind of session: a private D-Bus with an unlocked keyring.
+        if ! softtoken_keyring_session "$tmp/keyring" "$0" --measure "$cmd" 2> >(grep -v '^dbus-daemon' >&2) >"$tmp/out"; then
             echo "run $i of $app failed: $(cat "$tmp/out")" >&2
             exit 1
         fi

@@ -8,31 +8,24 @@
 #   usage: scripts/startup-order.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/deps.sh
 if [ "${1:-}" != "--inside" ]; then
-    . scripts/deps.sh
     softtoken_need_rust
     softtoken_need_pkgs $SOFTTOKEN_RUN_PKGS $SOFTTOKEN_TEST_PKGS valgrind
     cargo build --release --quiet
     tmp=$(mktemp -d)
-    display=":$((300 + RANDOM % 100))"
-    Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
-    xvfb_pid=$!
-    trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+    softtoken_start_xvfb 300
+    trap 'kill $SOFTTOKEN_XVFB_PID 2>/dev/null || true; rm -rf "$tmp"' EXIT
     sleep 1
     # The same kind of session as scripts/speed.sh: private D-Bus, unlocked keyring.
-    DISPLAY="$display" tmp="$tmp" dbus-run-session -- sh -c \
-        'echo -n order | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
-        sh "$0" --inside "$(realpath "$CARGO_TARGET_DIR/release/softtoken")"
+    DISPLAY="$SOFTTOKEN_DISPLAY" tmp="$tmp" softtoken_keyring_session "$tmp/keyring" \
+        "$0" --inside "$(realpath "$CARGO_TARGET_DIR/release/softtoken")"
     exit
 fi
 
 binary=$2
-home="$tmp/home"
-mkdir -p "$home/data" "$home/config" "$home/cache" "$home/run"
-chmod 700 "$home/run"
-XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache" \
-    XDG_RUNTIME_DIR="$home/run" \
-    valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/callgrind.out" \
+softtoken_fresh_home "$tmp/home"
+valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/callgrind.out" \
     "$binary" >/dev/null 2>"$tmp/valgrind.log" &
 pid=$!
 start=$(date +%s)

@@ -18,18 +18,15 @@ cargo clippy --all-targets -- -D warnings
 # virtual X display, all in a temporary folder, so tests never touch the
 # user's real keyring or tokens.
 tmp=$(mktemp -d)
-trap 'kill $xvfb_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill ${SOFTTOKEN_XVFB_PID:-} 2>/dev/null || true; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/data" "$tmp/run" && chmod 700 "$tmp/run"
 export XDG_DATA_HOME="$tmp/data" XDG_RUNTIME_DIR="$tmp/run"
-display=":$((90 + RANDOM % 100))"
-Xvfb "$display" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
-xvfb_pid=$!
-export SOFTTOKEN_TEST_DISPLAY="$display"
+softtoken_start_xvfb 90
+export SOFTTOKEN_TEST_DISPLAY="$SOFTTOKEN_DISPLAY"
 export SOFTTOKEN_REAL_KEYRING=1
 
-echo "== cargo test (private D-Bus session with gnome-keyring, Xvfb on $display)"
-dbus-run-session -- sh -c 'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$@"' \
-    sh cargo test --all-targets --no-fail-fast 2>&1 | tee "$tmp/test.log"
+echo "== cargo test (private D-Bus session with gnome-keyring, Xvfb on $SOFTTOKEN_DISPLAY)"
+softtoken_keyring_session "$XDG_DATA_HOME" cargo test --all-targets --no-fail-fast 2>&1 | tee "$tmp/test.log"
 status=${PIPESTATUS[0]}
 
 echo "== suite finished in $(( $(date +%s) - start )) s"
