@@ -101,7 +101,7 @@ report() {
         "$(cut -d' ' -f1 "$file" | tr '\n' ' ')" "$(cut -d' ' -f1 "$file" | median)" \
         "$(cut -d' ' -f2 "$file" | median)" "$(cut -d' ' -f3 "$file" | tr '\n' ' ')" "$(cut -d' ' -f4 "$file" | tr '\n' ' ')"
 }
-echo "== $runs runs each, Xvfb $display, $(nproc) cores; SoftToken $("$st" --version), OTPClient $(dpkg-query -W -f='${Version}' otpclient)"
+echo "== $runs runs each, Xvfb $SOFTTOKEN_DISPLAY, $(nproc) cores; SoftToken $("$st" --version), OTPClient $(dpkg-query -W -f='${Version}' otpclient)"
 report SoftToken "$tmp/softtoken"
 report OTPClient "$tmp/otpclient"
 
