@@ -334,3 +334,51 @@ fn dead_keys_compose_in_the_name_field() {
         assert!(!listed.contains("Caf'") && !listed.contains("Cafe"), "{listed}");
     }
 }
+
+/// The memory maps of a running process (/proc/PID/maps).
+fn maps(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap()
+}
+
+/// Issue #4 (memory and start-up): the fonts SoftToken draws with are built
+/// in (vendor/i-slint-common) and the system's fonts, through fontconfig, are
+/// loaded only when a character needs a font that is not built in
+/// (vendor/fontique). A start on a Latin link maps neither fontconfig nor any
+/// font file; an account name in Devanagari loads fontconfig and draws with
+/// the system's Devanagari font (fonts-lohit-deva, which scripts/test.sh
+/// installs) instead of empty boxes.
+#[test]
+fn system_fonts_are_loaded_only_for_characters_the_built_in_fonts_lack() {
+    let Some((display, _one_at_a_time)) = the_display() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let open = |account: &str, data: &str| {
+        let account = percent_encoding::utf8_percent_encode(account, percent_encoding::NON_ALPHANUMERIC);
+        let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account={account}&secret={S}");
+        let app = Kill(
+            gui(&display, &tmp.path().join(data))
+                .args(["open", &link])
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let window = visible_window(&display, app.0.id());
+        wait_for("the first frame", Duration::from_secs(10), || {
+            colours(&display, &window, &tmp.path().join(format!("{data}.png"))) > 20
+        });
+        app
+    };
+
+    let latin = open("dr.latin", "latin");
+    let m = maps(latin.0.id());
+    assert!(!m.contains("libfontconfig"), "fontconfig loaded for Latin text:\n{m}");
+    assert!(!m.contains(".ttf"), "a font file mapped for Latin text:\n{m}");
+    drop(latin);
+
+    let devanagari = open("डॉ.शर्मा", "devanagari");
+    wait_for("fontconfig and a Devanagari font", Duration::from_secs(10), || {
+        let m = maps(devanagari.0.id());
+        m.contains("libfontconfig") && m.contains("Lohit-Devanagari.ttf")
+    });
+}
