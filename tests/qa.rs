@@ -213,3 +213,52 @@ fn a_failure_report_never_shows_the_link_secret() {
     assert!(all.contains("t.qa:10: expect-text"), "{all}");
     assert!(!all.contains("Passcode "), "{all}");
 }
+
+/// The shared objects the dynamic loader loaded while `softtoken qa run`
+/// played `scripts` (glibc's LD_DEBUG=files log), and whether all passed.
+fn libraries_loaded_by_qa_run(scripts: &[PathBuf]) -> (String, bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("ld");
+    let o = Command::new(env!("CARGO_BIN_EXE_softtoken"))
+        .args(["qa", "run"])
+        .args(scripts)
+        .env("LD_DEBUG", "files")
+        .env("LD_DEBUG_OUTPUT", &log)
+        .output()
+        .expect("run softtoken");
+    let mut loaded = String::new();
+    for entry in std::fs::read_dir(tmp.path()).unwrap() {
+        loaded += &std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    }
+    (loaded, o.status.success())
+}
+
+/// Issue #4 (memory and start-up): every screen of every QA script — Latin
+/// text, digits, times, multi-line text, light and dark, scale 2 — is drawn
+/// with the built-in fonts alone: fontconfig is never loaded
+/// (vendor/fontique, vendor/i-slint-common). The Devanagari script shows the
+/// check can see it: there fontconfig is loaded to find a system font.
+#[test]
+fn the_built_in_fonts_draw_every_screen_without_fontconfig() {
+    let (loaded, passed) = libraries_loaded_by_qa_run(&scripts());
+    assert!(passed, "the QA scripts did not pass");
+    assert!(loaded.contains("libX11"), "LD_DEBUG logged no libraries:\n{loaded}");
+    assert!(
+        !loaded.contains("libfontconfig"),
+        "fontconfig was loaded by the QA scripts"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let devanagari = tmp.path().join("devanagari.qa");
+    std::fs::write(
+        &devanagari,
+        "open-link \"softtoken://enroll?type=soft&issuer=Acme%20EHR&account=%E0%A4%A1%E0%A5%89.%E0%A4%B6%E0%A4%B0%E0%A5%8D%E0%A4%AE%E0%A4%BE&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\"\nexpect-screen name\nexpect-text \"डॉ.शर्मा\"\n",
+    )
+    .unwrap();
+    let (loaded, passed) = libraries_loaded_by_qa_run(&[devanagari]);
+    assert!(passed, "the Devanagari script did not pass");
+    assert!(
+        loaded.contains("libfontconfig"),
+        "a Devanagari name did not load fontconfig"
+    );
+}

@@ -301,6 +301,21 @@ impl Inner {
         }
     }
 
+    /// SoftToken patch: whether [`Inner::generic_families`] would have to load
+    /// the system fonts to answer for `family`.
+    pub(super) fn generic_needs_system(&mut self, family: GenericFamily) -> bool {
+        self.sync_shared();
+        #[cfg(feature = "system")]
+        return self.system.is_none()
+            && self.system_deferred.is_some()
+            && self.data.generic_families.get(family).is_empty();
+        #[cfg(not(feature = "system"))]
+        {
+            let _ = family;
+            false
+        }
+    }
+
     /// Returns an iterator over all available family names in the collection.
     ///
     /// This includes both system and registered fonts.

@@ -24,6 +24,13 @@ pub(super) struct QueryState {
     /// only when the primary families did not stop the query, so that text
     /// the registered fonts cover never loads the system fonts.
     pending_fallbacks: Option<FallbackKey>,
+    /// SoftToken patch: generic families given to [`Query::set_families`]
+    /// that only the system fonts could provide, with the place in `families`
+    /// where their families go (ascending). `matches_with` looks them up when
+    /// it reaches that place, so that a family the query never gets to (such
+    /// as the emoji family parley adds after the text's own fonts for every
+    /// digit) never loads the system fonts.
+    pending_generics: Vec<(usize, GenericFamily)>,
 }
 
 impl QueryState {
@@ -31,6 +38,7 @@ impl QueryState {
         self.families.clear();
         self.fallback_families.clear();
         self.pending_fallbacks = None;
+        self.pending_generics.clear();
     }
 }
 
@@ -64,6 +72,7 @@ impl<'a> Query<'a> {
         I::Item: Into<QueryFamily<'f>>,
     {
         self.state.families.clear();
+        self.state.pending_generics.clear();
         for family in families {
             let family = family.into();
             match family {
@@ -74,6 +83,10 @@ impl<'a> Query<'a> {
                 }
                 QueryFamily::Id(id) => {
                     self.state.families.push(CachedFamily::new(id));
+                }
+                QueryFamily::Generic(generic) if self.collection.generic_needs_system(generic) => {
+                    let place = self.state.families.len();
+                    self.state.pending_generics.push((place, generic));
                 }
                 QueryFamily::Generic(generic) => {
                     for id in self.collection.generic_families(generic) {
@@ -104,6 +117,27 @@ impl<'a> Query<'a> {
             self.state.fallback_families.clear();
             self.state.pending_fallbacks = Some(key);
             self.fallbacks = Some(key);
+        }
+    }
+
+    /// Looks up the pending generic families whose place is `index`, and puts
+    /// their families there.
+    fn resolve_generics_at(&mut self, index: usize) {
+        while let Some(&(place, generic)) = self.state.pending_generics.first() {
+            if place != index {
+                break;
+            }
+            self.state.pending_generics.remove(0);
+            let ids: Vec<CachedFamily> = self
+                .collection
+                .generic_families(generic)
+                .map(CachedFamily::new)
+                .collect();
+            let added = ids.len();
+            self.state.families.splice(index..index, ids);
+            for pending in &mut self.state.pending_generics {
+                pending.0 += added;
+            }
         }
     }
 
@@ -147,12 +181,20 @@ impl<'a> Query<'a> {
         fallbacks: bool,
         f: &mut impl FnMut(&QueryFont) -> QueryStatus,
     ) -> QueryStatus {
-        let families = if fallbacks {
-            &mut self.state.fallback_families
-        } else {
-            &mut self.state.families
-        };
-        for family in families.iter_mut() {
+        let mut index = 0;
+        loop {
+            if !fallbacks {
+                self.resolve_generics_at(index);
+            }
+            let families = if fallbacks {
+                &mut self.state.fallback_families
+            } else {
+                &mut self.state.families
+            };
+            let Some(family) = families.get_mut(index) else {
+                break;
+            };
+            index += 1;
             match &mut family.family {
                 Entry::Error => continue,
                 Entry::Ok(..) => {}
