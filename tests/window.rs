@@ -382,3 +382,49 @@ fn system_fonts_are_loaded_only_for_characters_the_built_in_fonts_lack() {
         m.contains("libfontconfig") && m.contains("Lohit-Devanagari.ttf")
     });
 }
+
+/// A link copied from the email and pasted with Ctrl+V: the X clipboard
+/// (held by xclip, as a mail client would hold it) reaches the token list's
+/// link field, Enter opens it, and the enrollment completes into the real
+/// keyring. Guards the clipboard Slint's backend opens for text fields.
+#[test]
+fn a_link_pasted_with_ctrl_v_enrolls() {
+    let Some((display, _one_at_a_time)) = the_display() else {
+        return;
+    };
+    if std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref() != Ok("1") {
+        eprintln!("skipped: the enrollment needs the keyring scripts/test.sh starts");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let app = Kill(gui(&display, &data).spawn().unwrap());
+    let window = visible_window(&display, app.0.id());
+    let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.paste&secret={S}&sync=0");
+    // -quiet keeps xclip in the foreground (no forked server left behind).
+    let mut xclip = Command::new("xclip")
+        .args(["-quiet", "-selection", "clipboard", "-i"])
+        .env("DISPLAY", &display)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("xclip (scripts/test.sh installs it)");
+    use std::io::Write;
+    xclip.stdin.take().unwrap().write_all(link.as_bytes()).unwrap();
+    let _xclip = Kill(xclip);
+    // Tab to the link field (the empty list has nothing else to focus), paste, open, activate.
+    type_into(
+        &display,
+        &window,
+        &[
+            &["key", "Tab"],
+            &["key", "ctrl+v"],
+            &["key", "Return"],
+            &["key", "Return"],
+        ],
+    );
+    set_pin_2580(&display, &window);
+    let listed = wait_listed(&data, "Acme EHR (dr.paste)");
+    assert!(listed.contains("active"), "{listed}");
+}
