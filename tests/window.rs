@@ -139,6 +139,16 @@ fn the_display() -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
     }
 }
 
+/// The display, for a test that enrolls into the real keyring scripts/test.sh starts.
+fn the_display_and_keyring() -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
+    let found = the_display()?;
+    if std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref() != Ok("1") {
+        eprintln!("skipped: this test enrolls into the keyring scripts/test.sh starts");
+        return None;
+    }
+    Some(found)
+}
+
 #[test]
 fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
     let Some((display, _one_at_a_time)) = the_display() else {
@@ -289,13 +299,9 @@ impl Drop for UsLayout {
 /// XMODIFIERS=@im=local (Xlib's input method, as before the patch).
 #[test]
 fn dead_keys_compose_in_the_name_field() {
-    let Some((display, _one_at_a_time)) = the_display() else {
+    let Some((display, _one_at_a_time)) = the_display_and_keyring() else {
         return;
     };
-    if std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref() != Ok("1") {
-        eprintln!("skipped: the typed enrollment needs the keyring scripts/test.sh starts");
-        return;
-    }
     // US international: the apostrophe key is dead_acute.
     let layout = Command::new("setxkbmap")
         .args(["-display", &display, "us", "-variant", "intl"])
@@ -389,13 +395,9 @@ fn system_fonts_are_loaded_only_for_characters_the_built_in_fonts_lack() {
 /// keyring. Guards the clipboard Slint's backend opens for text fields.
 #[test]
 fn a_link_pasted_with_ctrl_v_enrolls() {
-    let Some((display, _one_at_a_time)) = the_display() else {
+    let Some((display, _one_at_a_time)) = the_display_and_keyring() else {
         return;
     };
-    if std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref() != Ok("1") {
-        eprintln!("skipped: the enrollment needs the keyring scripts/test.sh starts");
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let app = Kill(gui(&display, &data).spawn().unwrap());
