@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod desktop;
 pub mod device;
+pub mod files;
 pub mod link;
 pub mod otp;
 pub mod pin;

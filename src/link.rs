@@ -131,7 +131,9 @@ pub enum LinkError {
         "This link was made for a newer SoftToken (format version {0}). Update SoftToken and open the link again."
     )]
     NewerVersion(u32),
-    #[error("The link's format version {0:?} is not a number. Ask your EHR administrator for a new enrollment email.")]
+    #[error(
+        "The link's format version \"{0}\" is not a number. Ask your EHR administrator for a new enrollment email."
+    )]
     BadVersion(String),
     #[error("The link is missing its \"{0}\" part; it may have been cut off. Copy the whole link from your email.")]
     Missing(&'static str),
@@ -141,6 +143,11 @@ pub enum LinkError {
     Encoding(&'static str),
     #[error("The link's \"{0}\" part contains control characters. Copy the link from your email again.")]
     ControlCharacter(&'static str),
+    #[error(
+        "The link's \"{0}\" part contains invisible or text-direction characters, which can make it \
+         read as something it is not. Ask your EHR administrator for a new enrollment email."
+    )]
+    Invisible(&'static str),
     #[error("The link's \"{0}\" part is empty. Ask your EHR administrator for a new enrollment email.")]
     EmptyField(&'static str),
     #[error("The link's \"{field}\" is {len} characters long; at most {max} are allowed.")]
@@ -149,7 +156,7 @@ pub enum LinkError {
         len: usize,
         max: usize,
     },
-    #[error("The link's type {0:?} is unknown; it should be \"soft\" or \"hard\".")]
+    #[error("The link's type \"{0}\" is unknown; it should be \"soft\" or \"hard\".")]
     BadType(String),
     #[error(
         "The link's secret is damaged: it must be base32 (letters A–Z and digits 2–7). Copy the \
@@ -158,15 +165,15 @@ pub enum LinkError {
     SecretNotBase32,
     #[error("The link's secret is {0} bytes long; a secret must be 16 to 64 bytes. Ask for a new enrollment email.")]
     SecretLength(usize),
-    #[error("The link's algorithm {0:?} is not supported; use SHA1, SHA256 or SHA512.")]
+    #[error("The link's algorithm \"{0}\" is not supported; use SHA1, SHA256 or SHA512.")]
     BadAlgorithm(String),
-    #[error("The link asks for {0:?} digits; codes have 6, 7 or 8 digits.")]
+    #[error("The link asks for \"{0}\" digits; codes have 6, 7 or 8 digits.")]
     BadDigits(String),
-    #[error("The link's period {0:?} is not supported; it must be 15 to 300 seconds.")]
+    #[error("The link's period \"{0}\" is not supported; it must be 15 to 300 seconds.")]
     BadPeriod(String),
-    #[error("The link's sync time {0:?} is not valid; it must be 0 to 86400 seconds.")]
+    #[error("The link's sync time \"{0}\" is not valid; it must be 0 to 86400 seconds.")]
     BadSync(String),
-    #[error("The link's expiry {0:?} is not a valid time.")]
+    #[error("The link's expiry \"{0}\" is not a valid time.")]
     BadExpiry(String),
     #[error("This enrollment link expired at {at}. Ask your EHR administrator to send a new enrollment email.")]
     Expired { at: String },
@@ -176,20 +183,20 @@ pub enum LinkError {
     TooManyDevices,
     #[error("The link's enrollment id is not valid (1–128 letters, digits, '.', '_', '~' or '-').")]
     BadEnrollmentId,
-    #[error("The link's serial number {0:?} is not valid (1–32 letters, digits or dashes).")]
+    #[error("The link's serial number \"{0}\" is not valid (1–32 letters, digits or dashes).")]
     BadSerial(String),
     #[error(
         "This soft-token link carries a hard-token serial number, so it is inconsistent. Ask \
          your EHR administrator for a new enrollment email."
     )]
     SerialOnSoftLink,
-    #[error("This otpauth:// link is for {0:?} tokens; SoftToken supports totp and hotp.")]
+    #[error("This otpauth:// link is for \"{0}\" tokens; SoftToken supports totp and hotp.")]
     OtpauthType(String),
     #[error("This otpauth:// link has no account name (the part after otpauth://totp/).")]
     OtpauthLabel,
-    #[error("The otpauth:// link's counter {0:?} is not a whole number.")]
+    #[error("The otpauth:// link's counter \"{0}\" is not a whole number.")]
     BadCounter(String),
-    #[error("The link's issuer parameter ({param:?}) differs from the issuer in its label ({label:?}).")]
+    #[error("The link's issuer parameter (\"{param}\") differs from the issuer in its label (\"{label}\").")]
     IssuerMismatch { label: String, param: String },
 }
 
@@ -261,7 +268,18 @@ impl Query {
 }
 
 /// Percent-decodes `value` as UTF-8; `+` stands for a space (form encoding).
+/// A `%` not followed by two hex digits is refused: kept as literal text, a
+/// mistyped escape would change the issuer or account without a word.
 fn decode(value: &str, field: &'static str) -> Result<String, LinkError> {
+    let b = value.as_bytes();
+    let escapes_ok = b
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'%')
+        .all(|(i, _)| b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if !escapes_ok {
+        return Err(LinkError::Encoding(field));
+    }
     let spaced = value.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8()
@@ -269,7 +287,14 @@ fn decode(value: &str, field: &'static str) -> Result<String, LinkError> {
         .map_err(|_| LinkError::Encoding(field))
 }
 
-/// A free-text field: 1..=max characters, no control characters.
+/// Characters that are invisible or reorder text (zero-width, bidi
+/// embeddings, overrides and isolates, the byte-order mark): in a name they
+/// let one issuer or account read as another.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// A free-text field: 1..=max characters, no control or invisible characters.
 fn text_field(value: &str, field: &'static str, max: usize) -> Result<String, LinkError> {
     let value = value.trim();
     if value.is_empty() {
@@ -277,6 +302,9 @@ fn text_field(value: &str, field: &'static str, max: usize) -> Result<String, Li
     }
     if value.chars().any(char::is_control) {
         return Err(LinkError::ControlCharacter(field));
+    }
+    if value.chars().any(is_invisible) {
+        return Err(LinkError::Invisible(field));
     }
     let len = value.chars().count();
     if len > max {
@@ -293,9 +321,24 @@ fn number(value: &str) -> Option<u64> {
     value.parse().ok()
 }
 
-/// Shortens user-supplied text echoed back in an error.
+/// At most this many characters of link text are echoed in an error. A
+/// mangled link can put the secret in any field; secrets are at least 16
+/// bytes (26 base32 characters), so an excerpt gives away at most 40 of
+/// their 128 or more bits.
+const EXCERPT_CHARS: usize = 8;
+
+/// A short excerpt of link text for an error message: at most
+/// [`EXCERPT_CHARS`] characters, control and invisible ones shown as `?`.
 fn shown(value: &str) -> String {
-    value.chars().take(24).collect()
+    let mut out: String = value
+        .chars()
+        .take(EXCERPT_CHARS)
+        .map(|c| if c.is_control() || is_invisible(c) { '?' } else { c })
+        .collect();
+    if value.chars().count() > EXCERPT_CHARS {
+        out.push('…');
+    }
+    out
 }
 
 fn secret(value: Option<&str>) -> Result<Zeroizing<Vec<u8>>, LinkError> {
@@ -472,7 +515,12 @@ fn parse_otpauth(rest: &str) -> Result<Link, LinkError> {
     let account = text_field(account, "account", 128)?;
     let param_issuer = q.get("issuer").map(|i| text_field(i, "issuer", 64)).transpose()?;
     let issuer = match (label_issuer, param_issuer) {
-        (Some(label), Some(param)) if label != param => return Err(LinkError::IssuerMismatch { label, param }),
+        (Some(label), Some(param)) if label != param => {
+            return Err(LinkError::IssuerMismatch {
+                label: shown(&label),
+                param: shown(&param),
+            })
+        }
         (Some(i), _) | (None, Some(i)) => i,
         (None, None) => String::new(),
     };
@@ -562,6 +610,67 @@ mod tests {
         let h = soft(&format!("otpauth://hotp/alice?secret={S}&counter=7"));
         assert_eq!(h.kind, OtpKind::Hotp { counter: 7 });
         assert_eq!(h.issuer, "");
+    }
+
+    #[test]
+    fn the_fuzzers_crash_echoes_no_secret_and_excerpts_are_short() {
+        // cargo fuzz found this: the whole path was echoed as the otpauth "type".
+        let secret = "ssssssssssssssss";
+        let e = parse(&format!("otpauth://ssecret={secret}{secret}"), 0).unwrap_err();
+        let msg = e.to_string();
+        assert!(!msg.contains(secret), "{msg}");
+        assert_eq!(
+            msg,
+            "This otpauth:// link is for \"ssecret=…\" tokens; SoftToken supports totp and hotp."
+        );
+        let e = parse(
+            &format!("softtoken://enroll?type=soft&issuer=A&account=b&secret={S}&digits={S}"),
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(e, LinkError::BadDigits("GEZDGNBV…".into()));
+        assert_eq!(shown("a\u{202E}b\tc"), "a?b?c");
+    }
+
+    #[test]
+    fn a_broken_percent_escape_is_refused_not_kept() {
+        for bad in ["%ZZ", "Acme%2", "%", "Acme%G0"] {
+            let link = format!("softtoken://enroll?type=soft&issuer={bad}&account=b&secret={S}");
+            assert_eq!(parse(&link, 0), Err(LinkError::Encoding("issuer")), "{bad}");
+        }
+        let ok = format!("softtoken://enroll?type=soft&issuer=100%25%20sure&account=b&secret={S}");
+        assert_eq!(soft(&ok).issuer, "100% sure");
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused() {
+        for c in [
+            '\u{200B}', '\u{200F}', '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{FEFF}',
+        ] {
+            let enc: String = c.to_string().bytes().map(|b| format!("%{b:02X}")).collect();
+            let link = format!("softtoken://enroll?type=soft&issuer=Acme{enc}&account=b&secret={S}");
+            assert_eq!(
+                parse(&link, 0),
+                Err(LinkError::Invisible("issuer")),
+                "U+{:04X}",
+                c as u32
+            );
+            let link = format!("otpauth://totp/Acme:dr{enc}x?secret={S}");
+            assert_eq!(
+                parse(&link, 0),
+                Err(LinkError::Invisible("account")),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        assert!(
+            soft(&format!(
+                "softtoken://enroll?type=soft&issuer=%D7%90%D7%91&account=b&secret={S}"
+            ))
+            .issuer
+            .starts_with('\u{05D0}'),
+            "right-to-left letters themselves are fine"
+        );
     }
 
     #[test]

@@ -8,8 +8,7 @@
 //! the metadata file is ordered so that stopping at any step leaves either the
 //! old or the new state fully working, never neither.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,6 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{format_local_hm, Clock};
 use crate::device::{check_separate_device, DeviceId, SameDevice};
+use crate::files::{self, DataLock, FileError};
 use crate::link::{Enrollment, LinkError, OtpKind, Source};
 use crate::otp::{self, CodeFormat, OtpError};
 use crate::pin::{self, Pin, PinError};
@@ -28,6 +28,7 @@ pub const METADATA_VERSION: u32 = 1;
 /// Longest token name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
 const METADATA_FILE: &str = "tokens.json";
+const LOCK_FILE: &str = "tokens.lock";
 
 /// What a newly enrolled token that is still syncing tells the prescriber
 /// (the sentence EHR help pages use; the app and the CLI both show it, with the ready time).
@@ -181,6 +182,13 @@ pub enum TokenError {
         error: String,
     },
     #[error(transparent)]
+    File(#[from] FileError),
+    #[error(
+        "SoftToken could not record this PIN try in the system keyring ({0}), so it did not check \
+         the PIN and counted nothing. Try again once the keyring works."
+    )]
+    NotRecorded(StoreError),
+    #[error(transparent)]
     Otp(#[from] OtpError),
     #[error("This token counts codes (HOTP); use \"Next code\" to get a code.")]
     NotTimeBased,
@@ -224,6 +232,7 @@ impl TokenError {
                 name: name.into(),
                 detail,
             },
+            VaultError::NotRecorded(s) => TokenError::NotRecorded(s),
             VaultError::Store(s) => TokenError::Store(s),
         }
     }
@@ -280,6 +289,13 @@ pub fn check_name(name: &str) -> Result<String, TokenError> {
             "The name cannot contain control characters such as tabs or line breaks.".into(),
         ));
     }
+    if trimmed.chars().any(crate::link::is_invisible) {
+        return Err(TokenError::Name(
+            "The name cannot contain invisible or text-direction characters (zero-width spaces, \
+             direction marks or overrides): they can make one name read as another."
+                .into(),
+        ));
+    }
     Ok(trimmed.to_string())
 }
 
@@ -295,7 +311,10 @@ pub fn propose_name(issuer: &str, account: &str) -> String {
     } else {
         issuer.chars().take(MAX_NAME_CHARS).collect()
     };
-    let base = base.chars().filter(|c| !c.is_control()).collect::<String>();
+    let base = base
+        .chars()
+        .filter(|c| !c.is_control() && !crate::link::is_invisible(*c))
+        .collect::<String>();
     if base.trim().is_empty() {
         "Token".into()
     } else {
@@ -355,21 +374,12 @@ impl Tokens {
         }
     }
 
-    /// Holds an exclusive lock on the data folder while `f` runs, so the app
-    /// and the CLI never interleave read-modify-write cycles.
-    fn locked<T>(&self, f: impl FnOnce() -> Result<T, TokenError>) -> Result<T, TokenError> {
-        fs::create_dir_all(&self.dir).map_err(|e| Self::io("create", &self.dir, e))?;
-        let lock_path = self.dir.join("tokens.lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Self::io("open", &lock_path, e))?;
-        lock.lock().map_err(|e| Self::io("lock", &lock_path, e))?;
-        let result = f();
-        let _ = lock.unlock();
-        result
+    /// Holds the data folder's exclusive lock while `f` runs, so the app and
+    /// every CLI process never interleave read-modify-write cycles of the
+    /// metadata file or of a keyring record (the wrong-PIN count included).
+    fn locked<T>(&self, f: impl FnOnce(&DataLock) -> Result<T, TokenError>) -> Result<T, TokenError> {
+        let lock = DataLock::acquire(&self.dir, LOCK_FILE, files::LOCK_WAIT)?;
+        f(&lock)
     }
 
     fn load(&self) -> Result<MetaFile, TokenError> {
@@ -402,25 +412,11 @@ impl Tokens {
         serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))
     }
 
-    /// Writes the metadata atomically: temp file, fsync, rename, fsync folder.
+    /// Writes the metadata atomically (see [`files::write_atomic`]).
     fn save(&self, meta: &MetaFile) -> Result<(), TokenError> {
         let path = self.path();
-        let tmp = self.dir.join(format!(".{METADATA_FILE}.{}.tmp", std::process::id()));
         let json = serde_json::to_vec_pretty(meta).map_err(|e| Self::io("encode", &path, std::io::Error::other(e)))?;
-        let write = || -> std::io::Result<()> {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&json)?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            if let Ok(d) = File::open(&self.dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Self::io("write", &path, e)
-        })
+        Ok(files::write_atomic(&self.dir, METADATA_FILE, &json)?)
     }
 
     /// All tokens, in enrollment order.
@@ -512,7 +508,7 @@ impl Tokens {
     /// the new one (an old secret left behind is deleted at the next change).
     pub fn enroll(&self, req: EnrollRequest) -> Result<TokenMeta, TokenError> {
         pin::check_new_pin(&req.pin)?;
-        self.locked(|| {
+        self.locked(|_| {
             let mut meta = self.load()?;
             let replaced = self.precheck_with(&meta, &req.enrollment, &req.name, req.replace)?;
             let now = self.now();
@@ -568,7 +564,7 @@ impl Tokens {
 
     /// Removes a token: from the list first, then its secret.
     pub fn remove(&self, name: &str) -> Result<(), TokenError> {
-        self.locked(|| {
+        self.locked(|_| {
             let mut meta = self.load()?;
             let token = meta
                 .tokens
@@ -584,30 +580,35 @@ impl Tokens {
         })
     }
 
-    fn mark_locked(&self, id: &str) {
-        let _ = self.locked(|| {
-            let mut meta = self.load()?;
-            if let Some(t) = meta.tokens.iter_mut().find(|t| t.id == id) {
-                t.locked = true;
-            }
-            self.save(&meta)
-        });
-    }
-
     /// Opens a token's secret with its PIN (the device rule is checked first).
+    /// Anything but four digits is refused before the keyring is touched, so
+    /// a slip of the keyboard costs no try.
     pub fn unlock(&self, name: &str, pin: &Pin) -> Result<Unlocked, TokenError> {
-        let meta = self.get(name)?;
-        check_separate_device(&meta.prescribing_devices, &self.device)?;
-        let now = self.now();
-        match self.vault().open(&meta.id, pin, now) {
-            Ok(secret) => Ok(Unlocked { meta, secret }),
-            Err(e) => {
-                if e == VaultError::Locked && !meta.locked {
-                    self.mark_locked(&meta.id);
+        pin::check_format(pin)?;
+        self.locked(|lock| {
+            let mut file = self.load()?;
+            let meta = file
+                .tokens
+                .iter()
+                .find(|t| t.name == name)
+                .cloned()
+                .ok_or_else(|| TokenError::NotFound(name.into()))?;
+            check_separate_device(&meta.prescribing_devices, &self.device)?;
+            let now = self.now();
+            match self.vault().open(lock, &meta.id, pin, now) {
+                Ok(secret) => Ok(Unlocked { meta, secret }),
+                Err(e) => {
+                    if e == VaultError::Locked && !meta.locked {
+                        // Best effort: the list shows "locked" from the keyring's word anyway.
+                        if let Some(t) = file.tokens.iter_mut().find(|t| t.id == meta.id) {
+                            t.locked = true;
+                            let _ = self.save(&file);
+                        }
+                    }
+                    Err(TokenError::from_vault(e, &meta.name, now))
                 }
-                Err(TokenError::from_vault(e, &meta.name, now))
             }
-        }
+        })
     }
 
     fn warning(&self, meta: &TokenMeta, now: u64) -> Option<String> {
@@ -642,7 +643,7 @@ impl Tokens {
     /// The next HOTP code: the counter is advanced and saved before the code is returned.
     pub fn next_hotp(&self, u: &mut Unlocked) -> Result<Code, TokenError> {
         check_separate_device(&u.meta.prescribing_devices, &self.device)?;
-        let counter = self.locked(|| {
+        let counter = self.locked(|_| {
             let mut meta = self.load()?;
             let t = meta
                 .tokens

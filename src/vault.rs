@@ -7,6 +7,13 @@
 //! or editing SoftToken's files cannot reset them; the tenth wrong PIN erases
 //! the ciphertext. A record copied to another device names the device it was
 //! sealed on and, because that ID is authenticated, does not open there.
+//!
+//! The count cannot be raced or rolled back: [`Vault::open`] runs only under
+//! the data folder's [`DataLock`] (every SoftToken process takes it), and it
+//! records each try as a failure in the keyring *before* Argon2id runs, so a
+//! guesser killed or stopped at any moment has already paid for its guess; a
+//! right PIN then clears the count under the same lock. If the try cannot be
+//! recorded, the PIN is not checked.
 
 use argon2::{Algorithm as Argon2Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -16,6 +23,7 @@ use rand::RngCore;
 use zeroize::Zeroizing;
 
 use crate::device::DeviceId;
+use crate::files::DataLock;
 use crate::pin::{self, Pin};
 use crate::store::{SecretStore, StoreError};
 
@@ -39,6 +47,19 @@ impl KdfParams {
     };
     /// Cheap parameters for tests only; records made with them are as valid but weak.
     pub const TEST: KdfParams = KdfParams { m_kib: 64, t: 1, p: 1 };
+    /// The most a record may ask for: 4× the default memory, a few more passes.
+    /// A record edited to ask for gigabytes or thousands of passes would
+    /// otherwise make the app hang or abort when a PIN is typed.
+    pub const MAX: KdfParams = KdfParams {
+        m_kib: 256 * 1024,
+        t: 10,
+        p: 4,
+    };
+
+    /// True when every parameter is within [`KdfParams::MAX`].
+    pub fn within_limits(&self) -> bool {
+        self.m_kib <= Self::MAX.m_kib && self.t <= Self::MAX.t && self.p <= Self::MAX.p
+    }
 }
 
 /// A vault failure. Wrong PINs carry what the user needs to know next.
@@ -57,6 +78,9 @@ pub enum VaultError {
     Missing,
     #[error("This token's keyring record is damaged: {0}")]
     Damaged(String),
+    /// The try could not be written down first, so the PIN was not checked.
+    #[error("The PIN try could not be recorded in the system keyring, so the PIN was not checked: {0}")]
+    NotRecorded(StoreError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -81,6 +105,41 @@ pub struct Attempts {
     pub failures: u32,
     pub not_before: u64,
     pub locked: bool,
+}
+
+/// A record's sealed parts, decoded and checked before any PIN try is spent.
+struct Sealed {
+    salt: Vec<u8>,
+    nonce: Vec<u8>,
+    ciphertext: Vec<u8>,
+}
+
+impl Sealed {
+    fn decode(record: &Record) -> Result<Sealed, VaultError> {
+        let bad = |what: &str| VaultError::Damaged(format!("its {what} is not valid base64"));
+        let ciphertext = record.ciphertext.as_deref().ok_or(VaultError::Locked)?;
+        let sealed = Sealed {
+            salt: BASE64.decode(record.salt.as_bytes()).map_err(|_| bad("salt"))?,
+            nonce: BASE64.decode(record.nonce.as_bytes()).map_err(|_| bad("nonce"))?,
+            ciphertext: BASE64.decode(ciphertext.as_bytes()).map_err(|_| bad("ciphertext"))?,
+        };
+        if sealed.nonce.len() != 24 {
+            return Err(VaultError::Damaged("its nonce has the wrong length".into()));
+        }
+        if !record.kdf.within_limits() {
+            let max = KdfParams::MAX;
+            return Err(VaultError::Damaged(format!(
+                "it asks for Argon2id with {} MiB, {} passes and {} lanes; SoftToken allows at most {} MiB, {} passes and {} lanes",
+                record.kdf.m_kib / 1024,
+                record.kdf.t,
+                record.kdf.p,
+                max.m_kib / 1024,
+                max.t,
+                max.p
+            )));
+        }
+        Ok(sealed)
+    }
 }
 
 /// Seals and opens token secrets in a [`SecretStore`].
@@ -158,66 +217,107 @@ impl<'a> Vault<'a> {
         })
     }
 
-    /// Opens the secret with `pin` at time `now`. A wrong PIN is counted in the
-    /// keyring before the error is returned; the tenth erases the secret.
-    pub fn open(&self, token_id: &str, pin: &Pin, now: u64) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    /// Opens the secret with `pin` at time `now`, under the data folder's lock.
+    ///
+    /// The try is written to the keyring as a failure before Argon2id runs;
+    /// a right PIN clears the count afterwards, the tenth failure erases the
+    /// secret. A back-off deadline further away than the stored count allows
+    /// (the clock was ahead when it was set) is brought back to that delay.
+    pub fn open(
+        &self,
+        _held: &DataLock,
+        token_id: &str,
+        pin: &Pin,
+        now: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         let mut record = self.load(token_id)?;
         if &record.device != self.device {
             return Err(VaultError::OtherDevice);
         }
-        let Some(ciphertext) = record.ciphertext.as_deref() else {
+        if record.ciphertext.is_none() {
             return Err(VaultError::Locked);
-        };
+        }
+        if record.failures >= pin::MAX_FAILURES {
+            // The last allowed try was recorded but its process never finished
+            // (killed mid-check): it counts, and the secret goes now.
+            self.erase(token_id)?;
+            return Err(VaultError::Locked);
+        }
+        let longest = now.saturating_add(pin::delay_after(record.failures));
+        if record.not_before > longest {
+            record.not_before = longest;
+            self.save(token_id, &record)?;
+        }
         if now < record.not_before {
             return Err(VaultError::Wait {
                 until: record.not_before,
                 failures: record.failures,
             });
         }
-        let bad = |what: &str| VaultError::Damaged(format!("its {what} is not valid base64"));
-        let salt = BASE64.decode(record.salt.as_bytes()).map_err(|_| bad("salt"))?;
-        let nonce = BASE64.decode(record.nonce.as_bytes()).map_err(|_| bad("nonce"))?;
-        let ciphertext = BASE64.decode(ciphertext.as_bytes()).map_err(|_| bad("ciphertext"))?;
-        if nonce.len() != 24 {
-            return Err(VaultError::Damaged("its nonce has the wrong length".into()));
-        }
-        let key = derive_key(pin.as_bytes(), &salt, record.kdf)?;
+        let sealed = Sealed::decode(&record)?;
+        // Pay for the guess first: from here on, stopping this process at any
+        // moment leaves the try counted.
+        record.failures += 1;
+        record.not_before = now.saturating_add(pin::delay_after(record.failures));
+        self.save(token_id, &record).map_err(|e| match e {
+            VaultError::Store(s) => VaultError::NotRecorded(s),
+            other => other,
+        })?;
+        let key = derive_key(pin.as_bytes(), &sealed.salt, record.kdf)?;
         let cipher = XChaCha20Poly1305::new(key.as_ref().into());
         let aad = associated_data(token_id, self.device);
-        match cipher.decrypt(
-            XNonce::from_slice(&nonce),
+        let opened = cipher.decrypt(
+            XNonce::from_slice(&sealed.nonce),
             Payload {
-                msg: &ciphertext,
+                msg: &sealed.ciphertext,
                 aad: &aad,
             },
-        ) {
+        );
+        match opened {
             Ok(secret) => {
                 let secret = Zeroizing::new(secret);
-                if record.failures != 0 || record.not_before != 0 {
-                    record.failures = 0;
-                    record.not_before = 0;
-                    self.save(token_id, &record)?;
-                }
+                self.update_counters(token_id, &record, 0, 0)?;
                 Ok(secret)
             }
-            Err(_) => {
-                record.failures = record.failures.saturating_add(1);
-                if record.failures >= pin::MAX_FAILURES {
-                    record.ciphertext = None;
-                    record.nonce.clear();
-                    record.salt.clear();
-                    record.not_before = 0;
-                    self.save(token_id, &record)?;
-                    return Err(VaultError::Locked);
-                }
-                record.not_before = now + pin::delay_after(record.failures);
-                self.save(token_id, &record)?;
-                Err(VaultError::WrongPin {
-                    failures: record.failures,
-                    wait_until: record.not_before,
-                })
+            Err(_) if record.failures >= pin::MAX_FAILURES => {
+                self.erase(token_id)?;
+                Err(VaultError::Locked)
             }
+            Err(_) => Err(VaultError::WrongPin {
+                failures: record.failures,
+                wait_until: record.not_before,
+            }),
         }
+    }
+
+    /// Sets the counters of the record as it is in the keyring now, provided
+    /// it is still the seal `expected` was read from (nothing read before the
+    /// check is written back over a newer record).
+    fn update_counters(
+        &self,
+        token_id: &str,
+        expected: &Record,
+        failures: u32,
+        not_before: u64,
+    ) -> Result<(), VaultError> {
+        let mut current = self.load(token_id)?;
+        if current.salt != expected.salt || current.ciphertext != expected.ciphertext {
+            return Err(VaultError::Damaged("it changed while the PIN was checked".into()));
+        }
+        current.failures = failures;
+        current.not_before = not_before;
+        self.save(token_id, &current)
+    }
+
+    /// Erases the ciphertext (and its salt and nonce), keeping the count.
+    fn erase(&self, token_id: &str) -> Result<(), VaultError> {
+        let mut record = self.load(token_id)?;
+        record.ciphertext = None;
+        record.nonce.clear();
+        record.salt.clear();
+        record.not_before = 0;
+        record.failures = record.failures.max(pin::MAX_FAILURES);
+        self.save(token_id, &record)
     }
 
     /// Deletes the token's record.
@@ -229,10 +329,18 @@ impl<'a> Vault<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::KeyringStore;
+    use crate::store::{FailingStore, KeyringStore};
+    use std::sync::Arc;
 
     fn pin(s: &str) -> Pin {
         Pin::new(s.to_string())
+    }
+
+    /// The data folder lock every open runs under (a folder of the test's own).
+    fn lock() -> (tempfile::TempDir, DataLock) {
+        let dir = tempfile::tempdir().unwrap();
+        let l = DataLock::acquire(dir.path(), "tokens.lock", crate::files::LOCK_WAIT).unwrap();
+        (dir, l)
     }
 
     #[test]
@@ -247,11 +355,12 @@ mod tests {
 
     #[test]
     fn seal_open_and_the_record_holds_no_plaintext() {
+        let (_d, l) = lock();
         let store = KeyringStore::mock();
         let dev = DeviceId::from_machine_id("a");
         let v = Vault::new(&store, &dev, KdfParams::TEST);
         v.seal("t1", b"12345678901234567890", &pin("2580")).unwrap();
-        assert_eq!(&*v.open("t1", &pin("2580"), 0).unwrap(), b"12345678901234567890");
+        assert_eq!(&*v.open(&l, "t1", &pin("2580"), 0).unwrap(), b"12345678901234567890");
         let raw = store.get("token:t1").unwrap().unwrap();
         let text = String::from_utf8_lossy(&raw);
         assert!(!text.contains("1234567890") && !text.contains("2580"), "{text}");
@@ -260,6 +369,7 @@ mod tests {
 
     #[test]
     fn another_device_or_token_id_does_not_open() {
+        let (_d, l) = lock();
         let store = KeyringStore::mock();
         let a = DeviceId::from_machine_id("a");
         let b = DeviceId::from_machine_id("b");
@@ -267,12 +377,12 @@ mod tests {
             .seal("t1", &[1; 20], &pin("2580"))
             .unwrap();
         let there = Vault::new(&store, &b, KdfParams::TEST);
-        assert_eq!(there.open("t1", &pin("2580"), 0), Err(VaultError::OtherDevice));
+        assert_eq!(there.open(&l, "t1", &pin("2580"), 0), Err(VaultError::OtherDevice));
         // A record moved to another token ID does not open, even on its own device.
         store.set("token:t2", &store.get("token:t1").unwrap().unwrap()).unwrap();
         let here = Vault::new(&store, &a, KdfParams::TEST);
         assert!(matches!(
-            here.open("t2", &pin("2580"), 0),
+            here.open(&l, "t2", &pin("2580"), 0),
             Err(VaultError::WrongPin { failures: 1, .. })
         ));
         // Forge the device field: the associated data still binds the original device.
@@ -280,13 +390,14 @@ mod tests {
         let forged = String::from_utf8(raw.to_vec()).unwrap().replace(a.as_str(), b.as_str());
         store.set("token:t1", forged.as_bytes()).unwrap();
         assert!(matches!(
-            there.open("t1", &pin("2580"), 0),
+            there.open(&l, "t1", &pin("2580"), 0),
             Err(VaultError::WrongPin { .. })
         ));
     }
 
     #[test]
     fn wrong_pins_back_off_then_erase_and_a_right_pin_resets() {
+        let (_d, l) = lock();
         let store = KeyringStore::mock();
         let dev = DeviceId::from_machine_id("a");
         let v = Vault::new(&store, &dev, KdfParams::TEST);
@@ -294,7 +405,7 @@ mod tests {
         let mut now = 1_000;
         for n in 1..=4 {
             assert_eq!(
-                v.open("t", &pin("1111"), now),
+                v.open(&l, "t", &pin("1111"), now),
                 Err(VaultError::WrongPin {
                     failures: n,
                     wait_until: now
@@ -302,12 +413,12 @@ mod tests {
             );
         }
         // A right PIN resets the count.
-        assert!(v.open("t", &pin("2580"), now).is_ok());
+        assert!(v.open(&l, "t", &pin("2580"), now).is_ok());
         assert_eq!(v.attempts("t").unwrap(), Attempts::default());
         for n in 1..=9u32 {
             let wait = pin::delay_after(n);
             assert_eq!(
-                v.open("t", &pin("0000"), now),
+                v.open(&l, "t", &pin("0000"), now),
                 Err(VaultError::WrongPin {
                     failures: n,
                     wait_until: now + wait
@@ -316,7 +427,7 @@ mod tests {
             if wait > 0 {
                 // Even the right PIN is refused during the wait, and the wait is not counted.
                 assert_eq!(
-                    v.open("t", &pin("2580"), now + wait - 1),
+                    v.open(&l, "t", &pin("2580"), now + wait - 1),
                     Err(VaultError::Wait {
                         until: now + wait,
                         failures: n
@@ -325,10 +436,113 @@ mod tests {
             }
             now += wait;
         }
-        assert_eq!(v.open("t", &pin("0000"), now), Err(VaultError::Locked));
-        assert_eq!(v.open("t", &pin("2580"), now), Err(VaultError::Locked));
+        assert_eq!(v.open(&l, "t", &pin("0000"), now), Err(VaultError::Locked));
+        assert_eq!(v.open(&l, "t", &pin("2580"), now), Err(VaultError::Locked));
         assert!(v.attempts("t").unwrap().locked);
         let raw = store.get("token:t").unwrap().unwrap();
         assert!(String::from_utf8_lossy(&raw).contains("\"ciphertext\":null"));
+    }
+
+    fn edit(store: &KeyringStore, key: &str, f: impl FnOnce(&mut serde_json::Value)) {
+        let mut v: serde_json::Value = serde_json::from_slice(&store.get(key).unwrap().unwrap()).unwrap();
+        f(&mut v);
+        store.set(key, &serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn a_try_is_recorded_before_the_pin_is_checked_or_not_checked_at_all() {
+        let (_d, l) = lock();
+        let inner: Arc<dyn SecretStore> = Arc::new(KeyringStore::mock());
+        let dev = DeviceId::from_machine_id("a");
+        Vault::new(&*inner, &dev, KdfParams::TEST)
+            .seal("t", &[7; 20], &pin("2580"))
+            .unwrap();
+        // Call 1 reads the record, call 2 records the try: make that write fail.
+        let failing = FailingStore::new(inner.clone(), 2);
+        let v = Vault::new(&failing, &dev, KdfParams::TEST);
+        let err = v.open(&l, "t", &pin("2580"), 0).unwrap_err();
+        assert!(matches!(err, VaultError::NotRecorded(_)), "{err:?}");
+        assert!(err.to_string().contains("the PIN was not checked"), "{err}");
+        // A store that fails every write never yields the secret.
+        struct ReadOnly(Arc<dyn SecretStore>);
+        impl SecretStore for ReadOnly {
+            fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+                self.0.get(key)
+            }
+            fn set(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
+                Err(StoreError::Failed("writes refused".into()))
+            }
+            fn delete(&self, _: &str) -> Result<(), StoreError> {
+                Err(StoreError::Failed("writes refused".into()))
+            }
+        }
+        let ro = ReadOnly(inner.clone());
+        let v = Vault::new(&ro, &dev, KdfParams::TEST);
+        for p in ["2580", "1111"] {
+            assert!(matches!(v.open(&l, "t", &pin(p), 0), Err(VaultError::NotRecorded(_))));
+        }
+        // The right PIN still works once the keyring does, and nothing was counted.
+        let v = Vault::new(&*inner, &dev, KdfParams::TEST);
+        assert_eq!(v.attempts("t").unwrap(), Attempts::default());
+        assert!(v.open(&l, "t", &pin("2580"), 0).is_ok());
+    }
+
+    #[test]
+    fn a_recorded_try_that_never_finished_counts() {
+        let (_d, l) = lock();
+        let store = KeyringStore::mock();
+        let dev = DeviceId::from_machine_id("a");
+        let v = Vault::new(&store, &dev, KdfParams::TEST);
+        v.seal("t", &[7; 20], &pin("2580")).unwrap();
+        // What a guesser killed during its 10th Argon2id run leaves behind.
+        edit(&store, "token:t", |r| r["failures"] = 10.into());
+        assert_eq!(v.open(&l, "t", &pin("2580"), 0), Err(VaultError::Locked));
+        assert!(v.attempts("t").unwrap().locked);
+    }
+
+    #[test]
+    fn a_deadline_set_by_a_clock_far_ahead_is_capped_at_its_delay() {
+        let (_d, l) = lock();
+        let store = KeyringStore::mock();
+        let dev = DeviceId::from_machine_id("a");
+        let v = Vault::new(&store, &dev, KdfParams::TEST);
+        v.seal("t", &[7; 20], &pin("2580")).unwrap();
+        let ahead = 1_000 + 30 * 86_400;
+        for _ in 0..5 {
+            let _ = v.open(&l, "t", &pin("1111"), ahead);
+        }
+        assert_eq!(v.attempts("t").unwrap().not_before, ahead + 30);
+        // Back at the right time: the wait is the 30 s five failures allow, not 30 days.
+        let now = 1_000;
+        assert_eq!(
+            v.open(&l, "t", &pin("2580"), now),
+            Err(VaultError::Wait {
+                until: now + 30,
+                failures: 5
+            })
+        );
+        assert_eq!(v.attempts("t").unwrap().not_before, now + 30);
+        assert!(v.open(&l, "t", &pin("2580"), now + 30).is_ok());
+    }
+
+    #[test]
+    fn argon2_parameters_beyond_the_limits_are_refused_without_a_try() {
+        let (_d, l) = lock();
+        let store = KeyringStore::mock();
+        let dev = DeviceId::from_machine_id("a");
+        let v = Vault::new(&store, &dev, KdfParams::TEST);
+        v.seal("t", &[7; 20], &pin("2580")).unwrap();
+        for (field, value) in [("m_kib", 4u64 << 20), ("t", 1_000_000), ("p", 64)] {
+            edit(&store, "token:t", |r| r["kdf"][field] = value.into());
+            let err = v.open(&l, "t", &pin("2580"), 0).unwrap_err();
+            assert!(
+                matches!(&err, VaultError::Damaged(m) if m.contains("SoftToken allows at most")),
+                "{err}"
+            );
+            edit(&store, "token:t", |r| {
+                r["kdf"] = serde_json::to_value(KdfParams::TEST).unwrap()
+            });
+        }
+        assert_eq!(v.attempts("t").unwrap().failures, 0);
     }
 }

@@ -349,28 +349,74 @@ fn replacement_interrupted_at_every_step_never_loses_both() {
     assert!(kept_old >= 1 && got_new >= 1, "kept_old {kept_old}, got_new {got_new}");
 }
 
-/// The step between the keyring calls: the metadata write fails (a folder
-/// stands where the temporary file would go), so the switch never happens.
+/// Runs a side effect on every `set`, then passes it on.
+struct HookStore<F: Fn() + Send + Sync> {
+    inner: Arc<dyn SecretStore>,
+    on_set: F,
+}
+
+impl<F: Fn() + Send + Sync> SecretStore for HookStore<F> {
+    fn get(&self, key: &str) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, softtoken::store::StoreError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), softtoken::store::StoreError> {
+        (self.on_set)();
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), softtoken::store::StoreError> {
+        self.inner.delete(key)
+    }
+}
+
+/// The step between the keyring calls: the metadata write fails (while the
+/// new secret is sealed, a non-empty folder takes the metadata file's place,
+/// so the rename onto it fails), so the switch never happens.
 #[test]
 fn replacement_with_a_failing_metadata_write_keeps_the_old_token() {
     let mock: Arc<dyn SecretStore> = Arc::new(KeyringStore::mock());
     let failing = Arc::new(FailingStore::new(mock.clone(), 0));
-    let e = env_with(failing.clone());
-    enroll(&e.tokens, link("&sync=0", S1), "Work", false).unwrap();
-    let blocker = e
-        .tokens
-        .data_dir()
-        .join(format!(".tokens.json.{}.tmp", std::process::id()));
-    std::fs::create_dir(&blocker).unwrap();
-    let err = enroll(&e.tokens, link("&sync=0", S2), "Work", true).unwrap_err();
+    let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let dir = tempfile::tempdir().unwrap();
+    let (meta, saved) = (dir.path().join("tokens.json"), dir.path().join("saved.json"));
+    let hook = {
+        let (armed, meta, saved) = (armed.clone(), meta.clone(), saved.clone());
+        HookStore {
+            inner: failing.clone(),
+            on_set: move || {
+                if armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                    std::fs::rename(&meta, &saved).unwrap();
+                    std::fs::create_dir(&meta).unwrap();
+                    std::fs::write(meta.join("x"), b"").unwrap();
+                }
+            },
+        }
+    };
+    let clock = ManualClock::new(T0);
+    let tokens = Tokens::new(
+        Arc::new(hook),
+        dir.path().to_path_buf(),
+        DeviceId::from_machine_id("test-phone"),
+        Arc::new(clock),
+    )
+    .with_kdf(KdfParams::TEST);
+    enroll(&tokens, link("&sync=0", S1), "Work", false).unwrap();
+    armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = enroll(&tokens, link("&sync=0", S2), "Work", true).unwrap_err();
     assert!(err.to_string().starts_with("Could not write"), "{err}");
-    std::fs::remove_dir(&blocker).unwrap();
-    assert_eq!(*e.tokens.code("Work", &pin("2580")).unwrap().code, code_of(S1, T0));
+    std::fs::remove_dir_all(&meta).unwrap();
+    std::fs::rename(&saved, &meta).unwrap();
+    assert_eq!(*tokens.code("Work", &pin("2580")).unwrap().code, code_of(S1, T0));
     // The new secret that was stored first has been taken back out.
-    let live = format!("token:{}", e.tokens.get("Work").unwrap().id);
+    let live = format!("token:{}", tokens.get("Work").unwrap().id);
     for key in failing.keys_written() {
         assert_eq!(mock.get(&key).unwrap().is_some(), key == live, "{key}");
     }
+    // And no temporary file was left behind.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
 }
 
 #[test]
