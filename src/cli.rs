@@ -90,13 +90,16 @@ enum Command {
     Otp(OtpArgs),
     /// Validate an enrollment link and show what it would enroll (never the secret).
     Inspect {
-        /// The enrollment link (softtoken://enroll?… or otpauth://…).
+        /// The enrollment link (softtoken://enroll?… or otpauth://…), or - to read it from
+        /// standard input (keeps it out of `ps` and shell history).
         link: String,
     },
     /// Print this device's ID, which the EHR lists as a prescribing device.
     DeviceId,
     /// Enroll a soft token from a link, protected by a four-digit PIN.
     Enroll {
+        /// The enrollment link, or - to read it from the first line of standard input (keeps
+        /// the secret out of `ps` and shell history; with --pin-stdin the PIN is the second line).
         link: String,
         /// The token's name (1–40 characters, unique).
         #[arg(long)]
@@ -165,7 +168,8 @@ enum AlgorithmArg {
 
 #[derive(Args, Debug)]
 struct OtpArgs {
-    /// The shared secret in base32 (RFC 4648; case, spaces and padding ignored).
+    /// The shared secret in base32 (RFC 4648; case, spaces and padding ignored), or - to read
+    /// it from standard input (keeps it out of `ps` and shell history).
     #[arg(long)]
     secret: String,
     #[arg(long, value_enum, default_value = "sha1")]
@@ -189,6 +193,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    disable_core_dumps();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -205,13 +210,50 @@ where
     }
 }
 
+/// A crash must not write the secrets and PINs this process holds to a core
+/// file; on Linux the process is also made non-dumpable, which keeps other
+/// programs of the same user from attaching a debugger to read its memory.
+fn disable_core_dumps() {
+    #[cfg(unix)]
+    // SAFETY: plain system calls with valid arguments; failure leaves the defaults.
+    unsafe {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}
+
+/// The argument itself, or for `-` one line of standard input (without its
+/// line ending), so a secret need not appear on the command line.
+fn arg_or_stdin(value: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
+    if value != "-" {
+        return Ok(Zeroizing::new(value.to_string()));
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Invalid(format!("could not read the {what} from standard input: {e}")))?;
+    let text = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
+    if text.is_empty() {
+        return Err(Failure::Invalid(format!(
+            "expected the {what} on the first line of standard input, found nothing"
+        )));
+    }
+    Ok(text)
+}
+
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     let Some(command) = cli.command else {
         return crate::app::run_gui(None);
     };
     match command {
         Command::Otp(args) => cmd_otp(args),
-        Command::Inspect { link } => cmd_inspect(&link),
+        Command::Inspect { link } => cmd_inspect(&arg_or_stdin(&link, "link")?),
         Command::DeviceId => {
             println!("{}", this_device()?);
             Ok(())
@@ -221,7 +263,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             name,
             replace,
             pin_stdin,
-        } => cmd_enroll(&link, &name, replace, pin_stdin),
+        } => cmd_enroll(&arg_or_stdin(&link, "link")?, &name, replace, pin_stdin),
         Command::List => cmd_list(),
         Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
         Command::Remove { name, yes } => cmd_remove(&name, yes),
@@ -239,7 +281,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
 }
 
 fn cmd_otp(args: OtpArgs) -> Result<(), Failure> {
-    let secret = link::decode_secret(&args.secret).map_err(|e| match e {
+    let text = arg_or_stdin(&args.secret, "secret")?;
+    let secret = link::decode_secret(&text).map_err(|e| match e {
         link::LinkError::SecretLength(n) => Failure::Invalid(otp::OtpError::SecretLength(n).to_string()),
         _ => Failure::Invalid("--secret must be base32: the letters A–Z and digits 2–7".into()),
     })?;

@@ -61,7 +61,8 @@ impl DeviceId {
         DeviceId(data_encoding::BASE32_NOPAD.encode(&bytes))
     }
 
-    /// The ID derived from this computer's OS machine ID.
+    /// The ID derived from this computer's OS machine ID, read exactly where
+    /// the README's formula says (see [`os_machine_id`]).
     #[cfg(any(
         target_os = "linux",
         target_os = "freebsd",
@@ -70,9 +71,7 @@ impl DeviceId {
         target_os = "windows"
     ))]
     pub fn from_os() -> Result<DeviceId, DeviceIdError> {
-        machine_uid::get()
-            .map(|id| DeviceId::from_machine_id(&id))
-            .map_err(|e| DeviceIdError::NoMachineId(e.to_string()))
+        os_machine_id().map(|id| DeviceId::from_machine_id(&id))
     }
 
     /// The 16 characters without dashes.
@@ -135,6 +134,59 @@ impl fmt::Debug for DeviceId {
     }
 }
 
+/// The first of `paths` that holds a machine ID (empty files are skipped:
+/// systemd leaves `/etc/machine-id` empty until first boot completes).
+#[cfg(any(target_os = "linux", target_os = "freebsd", test))]
+fn first_machine_id(paths: &[&str]) -> Option<String> {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+}
+
+/// Runs a system tool by its absolute path (never looked up in `PATH`, which
+/// another program could put a look-alike in) and returns its trimmed output.
+#[cfg(any(target_os = "freebsd", target_os = "openbsd", target_os = "macos"))]
+fn tool_output(program: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(program).args(args).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !text.trim().is_empty()).then(|| text.trim().to_string())
+}
+
+/// The OS machine ID: `/etc/machine-id` (else `/var/lib/dbus/machine-id`) on
+/// Linux, `/etc/hostid` (else the SMBIOS UUID from `/bin/kenv`) on FreeBSD,
+/// `hw.uuid` from `/sbin/sysctl` on OpenBSD, `IOPlatformUUID` from
+/// `/usr/sbin/ioreg` on macOS, `MachineGuid` from the registry on Windows.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "macos",
+    target_os = "windows"
+))]
+pub fn os_machine_id() -> Result<String, DeviceIdError> {
+    let none = |what: &str| DeviceIdError::NoMachineId(format!("{what} holds no machine ID"));
+    #[cfg(target_os = "linux")]
+    return first_machine_id(&["/etc/machine-id", "/var/lib/dbus/machine-id"])
+        .ok_or_else(|| none("neither /etc/machine-id nor /var/lib/dbus/machine-id"));
+    #[cfg(target_os = "freebsd")]
+    return first_machine_id(&["/etc/hostid"])
+        .or_else(|| tool_output("/bin/kenv", &["-q", "smbios.system.uuid"]))
+        .ok_or_else(|| none("neither /etc/hostid nor the SMBIOS system UUID"));
+    #[cfg(target_os = "openbsd")]
+    return tool_output("/sbin/sysctl", &["-n", "hw.uuid"]).ok_or_else(|| none("sysctl hw.uuid"));
+    #[cfg(target_os = "macos")]
+    return tool_output("/usr/sbin/ioreg", &["-rd1", "-c", "IOPlatformExpertDevice"])
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.contains("\"IOPlatformUUID\""))?;
+            Some(line.rsplit('"').nth(1)?.to_string())
+        })
+        .ok_or_else(|| none("ioreg's IOPlatformUUID"));
+    #[cfg(target_os = "windows")]
+    return machine_uid::get().map_err(|e| DeviceIdError::NoMachineId(e.to_string()));
+}
+
 /// The separate-device rule was broken: this is a prescribing device.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -178,6 +230,28 @@ mod tests {
             "ABCD-EFGH-IJKL-MN01".parse::<DeviceId>(),
             Err(DeviceIdError::Character('0'))
         );
+    }
+
+    #[test]
+    fn the_first_file_with_an_id_is_used_and_empty_ones_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (empty, etc, dbus) = (dir.path().join("e"), dir.path().join("etc"), dir.path().join("dbus"));
+        std::fs::write(&empty, "\n").unwrap();
+        std::fs::write(&etc, "aaaa\n").unwrap();
+        std::fs::write(&dbus, "bbbb\n").unwrap();
+        let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+        assert_eq!(first_machine_id(&[&s(&etc), &s(&dbus)]).as_deref(), Some("aaaa"));
+        assert_eq!(first_machine_id(&[&s(&empty), &s(&dbus)]).as_deref(), Some("bbbb"));
+        assert_eq!(first_machine_id(&["/nonexistent/x", &s(&empty)]), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn on_linux_the_id_comes_from_etc_machine_id() {
+        let etc = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
+        if !etc.trim().is_empty() {
+            assert_eq!(DeviceId::from_os().unwrap(), DeviceId::from_machine_id(&etc));
+        }
     }
 
     #[test]

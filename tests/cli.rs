@@ -200,7 +200,11 @@ fn real_keyring_enroll_list_code_remove() {
     let o = run_in(d, &["code", "Work", "--pin-stdin"], "1111\n");
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("Wrong PIN. 9 tries left"), "{}", err(&o));
+    // Not four digits: refused before the keyring, and no try is spent.
     let o = run_in(d, &["code", "Work", "--pin-stdin"], "12\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("exactly four digits"), "{}", err(&o));
+    let o = run_in(d, &["code", "Work", "--pin-stdin"], "1112\n");
     assert!(err(&o).contains("Wrong PIN. 8 tries left"), "{}", err(&o));
     let o = run_in(d, &["code", "Work", "--pin-stdin"], "2580\n");
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
