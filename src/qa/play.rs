@@ -322,7 +322,7 @@ impl Session {
         match step {
             Step::OpenLink(l) => {
                 self.remember_link(l);
-                self.c.open_link(l);
+                self.c.open_external(l);
             }
             Step::PasteLink(l) => {
                 if self.c.screen() != "tokens" {

@@ -19,6 +19,7 @@ pub const SCREENS: &[&str] = &[
     "unlock",
     "passcode",
     "about",
+    "new-link",
 ];
 
 /// A key `press` can send.

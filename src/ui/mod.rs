@@ -11,6 +11,7 @@ mod about;
 mod done;
 mod link_problem;
 mod name;
+mod new_link;
 mod passcode;
 mod pin;
 mod replace;
@@ -81,7 +82,19 @@ impl SystemClipboard {
 
 impl Clipboard for SystemClipboard {
     fn set(&self, text: &str) -> Result<(), String> {
-        self.with(|c| c.set_text(text.to_string()))
+        // Marked so that clipboard managers keep the code out of their history.
+        #[cfg(target_os = "macos")]
+        use arboard::SetExtApple;
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "freebsd",
+            target_os = "openbsd",
+            target_os = "netbsd"
+        ))]
+        use arboard::SetExtLinux;
+        #[cfg(target_os = "windows")]
+        use arboard::SetExtWindows;
+        self.with(|c| c.set().exclude_from_history().text(text.to_string()))
     }
     fn get(&self) -> Option<String> {
         self.with(|c| c.get_text()).ok()
@@ -129,6 +142,10 @@ pub(crate) struct State {
     list_changes_at: Option<u64>,
     /// Until when the unlock screen counts down a back-off wait.
     unlock_wait_until: Option<u64>,
+    /// A link handed over from outside that waits for the user's say, and
+    /// the screen it interrupted.
+    incoming: Option<Zeroizing<String>>,
+    return_to: Option<String>,
 }
 
 /// The app: window, state and services.
@@ -171,6 +188,7 @@ impl Controller {
         unlock::wire(&c);
         passcode::wire(&c);
         about::wire(&c);
+        new_link::wire(&c);
         c.window.global::<PinRules>().on_clean(|t| clean_pin_input(&t).into());
         c.window.global::<Nav>().on_escape(on(&c, |c| c.escape()));
         c.window.global::<Nav>().on_activity(on(&c, |c| c.touch()));
@@ -256,6 +274,7 @@ impl Controller {
         match self.screen().as_str() {
             "pin" => self.go("name"),
             "passcode" => self.lock(),
+            "new-link" => new_link::keep(self),
             "tokens" => {}
             _ => self.show_tokens(),
         }
@@ -273,37 +292,65 @@ impl Controller {
         self.go("tokens");
     }
 
-    /// Drops the open secret and returns to the list.
+    /// Drops the open secret and returns to the list; a copied code still
+    /// on the clipboard goes too.
     pub fn lock(&self) {
         {
             let mut s = self.state.borrow_mut();
             s.unlocked = None;
             s.hotp_code = None;
         }
+        self.clear_copied_code();
         self.show_tokens();
     }
 
-    /// Opens an enrollment link (deep link, paste or QA script).
+    /// Clears the clipboard if it still holds the code SoftToken copied (never
+    /// anything the user copied since), as on Lock and when the app quits.
+    pub fn clear_copied_code(&self) {
+        let Some((code, _)) = self.state.borrow_mut().copied.take() else {
+            return;
+        };
+        if self.clipboard.get().as_deref() == Some(code.as_str()) {
+            self.clipboard.clear();
+        }
+        self.window.global::<PasscodeAdapter>().set_notice("".into());
+    }
+
+    /// Opens an enrollment link typed or pasted into the app.
     pub fn open_link(&self, text: &str) {
         tokens::open_link(self, text);
+    }
+
+    /// Opens a link handed over from outside (the desktop, another
+    /// `softtoken open`, a QA script's `open-link`). On the PIN or unlock
+    /// screen it waits behind "Open the new link?"; an open passcode is
+    /// locked first.
+    pub fn open_external(&self, text: &str) {
+        match self.screen().as_str() {
+            "pin" | "unlock" | "new-link" => new_link::ask(self, Zeroizing::new(text.to_string())),
+            "passcode" => {
+                {
+                    let mut s = self.state.borrow_mut();
+                    s.unlocked = None;
+                    s.hotp_code = None;
+                }
+                self.open_link(text);
+            }
+            _ => self.open_link(text),
+        }
     }
 
     /// The one-second tick: passcode, auto-lock, clipboard clearing.
     pub fn tick(&self) {
         let now = self.now();
-        let expired_copy = {
-            let s = self.state.borrow();
-            s.copied
-                .as_ref()
-                .filter(|(_, at)| now >= at + CLIPBOARD_CLEAR_SECONDS)
-                .map(|(code, _)| code.clone())
-        };
-        if let Some(code) = expired_copy {
-            if self.clipboard.get().as_deref() == Some(code.as_str()) {
-                self.clipboard.clear();
-            }
-            self.state.borrow_mut().copied = None;
-            self.window.global::<PasscodeAdapter>().set_notice("".into());
+        let copy_expired = self
+            .state
+            .borrow()
+            .copied
+            .as_ref()
+            .is_some_and(|(_, at)| now >= at + CLIPBOARD_CLEAR_SECONDS);
+        if copy_expired {
+            self.clear_copied_code();
         }
         let screen = self.screen();
         let (list_due, wait_running) = {

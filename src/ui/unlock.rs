@@ -107,10 +107,11 @@ fn unlock(c: &Controller) {
             super::passcode::show(c);
         }
         Err(e) => {
-            // The count and any wait are on the status line below (counting down), so a
-            // wrong PIN is said once.
+            // The count, any wait and the lockout are on the status line below
+            // (counting down), so each is said once.
             let text = match e {
                 TokenError::WrongPin { .. } => "Wrong PIN.".to_string(),
+                TokenError::Locked(_) => String::new(),
                 other => other.to_string(),
             };
             a.set_error(text.into());
