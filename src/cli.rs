@@ -45,6 +45,12 @@ impl Failure {
     }
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
 impl From<link::LinkError> for Failure {
     fn from(e: link::LinkError) -> Self {
         Failure::Invalid(e.to_string())
@@ -126,7 +132,8 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Open the app (optionally at an enrollment link).
+    /// Open the app (optionally at an enrollment link, or - to read the link from standard
+    /// input). A running SoftToken window comes to the front and takes the link.
     Open { link: Option<String> },
     /// Install the desktop file (so softtoken:// links open SoftToken), icon and metainfo for this user.
     DesktopInstall {
@@ -267,7 +274,12 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::List => cmd_list(),
         Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
         Command::Remove { name, yes } => cmd_remove(&name, yes),
-        Command::Open { link } => crate::app::run_gui(link),
+        Command::Open { link } => {
+            let link = link
+                .map(|l| arg_or_stdin(&l, "link").map(|l| l.to_string()))
+                .transpose()?;
+            crate::app::run_gui(link)
+        }
         Command::DesktopInstall { data_dir, uninstall } => cmd_desktop_install(data_dir, uninstall),
         Command::Qa {
             command:

@@ -1,6 +1,11 @@
 //! Desktop integration: the `.desktop` file that makes `softtoken://` links
 //! from the EHR's email open SoftToken, the icon and the AppStream metainfo.
 //!
+//! The desktop file is `DBusActivatable`: a desktop that supports it starts
+//! SoftToken through the D-Bus service file written beside it (so the link
+//! travels over the session bus, not on a command line; see
+//! [`crate::instance`]), and others run its `Exec` line.
+//!
 //! The files live in `assets/` (validated by the test suite with
 //! `desktop-file-validate` and `appstreamcli validate`) and are built into
 //! the binary, so `softtoken desktop-install` works from the binary alone.
@@ -55,9 +60,19 @@ pub fn desktop_file_for(exe: &Path) -> String {
         + "\n"
 }
 
+/// The D-Bus service file that lets the session bus start SoftToken for its
+/// name (`Exec` runs the window without a link; the link follows over D-Bus).
+pub fn dbus_service_for(exe: &Path) -> String {
+    format!(
+        "[D-BUS Service]\nName={APP_ID}\nExec={} open\n",
+        quote_exec_arg(&exe.to_string_lossy())
+    )
+}
+
 /// Where each file goes under a data folder (`~/.local/share` for a user).
-pub fn install_paths(data_home: &Path) -> [PathBuf; 3] {
+pub fn install_paths(data_home: &Path) -> [PathBuf; 4] {
     [
+        data_home.join("dbus-1/services").join(format!("{APP_ID}.service")),
         data_home.join("applications").join(format!("{APP_ID}.desktop")),
         data_home
             .join("icons/hicolor/scalable/apps")
@@ -69,7 +84,12 @@ pub fn install_paths(data_home: &Path) -> [PathBuf; 3] {
 /// Writes the three files under `data_home`, the desktop file running `exe`.
 pub fn install(data_home: &Path, exe: &Path) -> Result<Vec<PathBuf>, DesktopError> {
     let paths = install_paths(data_home);
-    let contents = [desktop_file_for(exe), ICON.to_string(), METAINFO.to_string()];
+    let contents = [
+        dbus_service_for(exe),
+        desktop_file_for(exe),
+        ICON.to_string(),
+        METAINFO.to_string(),
+    ];
     for (path, text) in paths.iter().zip(contents) {
         let err = |e: std::io::Error| DesktopError::Write {
             path: path.display().to_string(),
@@ -125,8 +145,14 @@ mod tests {
     fn the_desktop_file_registers_the_scheme_and_runs_open() {
         assert!(DESKTOP.contains(&format!("MimeType={SCHEME_MIME};")));
         assert!(DESKTOP.contains("Exec=softtoken open %u"));
+        assert!(DESKTOP.contains("DBusActivatable=true"));
         let f = desktop_file_for(Path::new("/opt/Soft Token/softtoken"));
         assert!(f.contains("Exec=\"/opt/Soft Token/softtoken\" open %u\n"), "{f}");
         assert_eq!(f.matches("Exec=").count(), 1);
+        let d = dbus_service_for(Path::new("/opt/Soft Token/softtoken"));
+        assert_eq!(
+            d,
+            "[D-BUS Service]\nName=io.github.softtoken.SoftToken\nExec=\"/opt/Soft Token/softtoken\" open\n"
+        );
     }
 }

@@ -39,7 +39,7 @@ pub struct DeviceId(String);
 pub enum DeviceIdError {
     #[error("a device ID has 16 letters and digits 2–7 (like ABCD-EFGH-IJKL-MNOP); this one has {0}")]
     Length(usize),
-    #[error("a device ID uses only the letters A–Z and digits 2–7; found {0:?}")]
+    #[error("a device ID uses only the letters A–Z and digits 2–7; found \"{0}\"")]
     Character(char),
     #[error("this device has no machine ID to derive a device ID from: {0}")]
     NoMachineId(String),

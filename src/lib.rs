@@ -11,6 +11,8 @@ pub mod clock;
 pub mod desktop;
 pub mod device;
 pub mod files;
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+pub mod instance;
 pub mod link;
 pub mod otp;
 pub mod pin;

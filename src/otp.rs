@@ -75,7 +75,7 @@ pub enum OtpError {
     Digits(u8),
     #[error("the period is {0} seconds; expected 15 to 300 seconds")]
     Period(u64),
-    #[error("unknown algorithm {0:?}; expected SHA1, SHA256 or SHA512")]
+    #[error("unknown algorithm \"{0}\"; expected SHA1, SHA256 or SHA512")]
     Algorithm(String),
     #[error("the time is before 1970 or the counter overflowed")]
     Time,

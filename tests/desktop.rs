@@ -97,6 +97,13 @@ fn desktop_install_registers_the_scheme_and_uninstall_removes_it() {
     assert!(text.contains(&format!("Exec={} open %u", exe.display())), "{text}");
     assert!(data.join(format!("icons/hicolor/scalable/apps/{ID}.svg")).is_file());
     assert!(data.join(format!("metainfo/{ID}.metainfo.xml")).is_file());
+    // DBusActivatable: the session bus can start SoftToken for its name.
+    assert!(text.contains("DBusActivatable=true"), "{text}");
+    let service = std::fs::read_to_string(data.join(format!("dbus-1/services/{ID}.service"))).unwrap();
+    assert_eq!(
+        service,
+        format!("[D-BUS Service]\nName={ID}\nExec={} open\n", exe.display())
+    );
     // The desktop's own lookup now names SoftToken for softtoken:// links.
     let q = Command::new("xdg-mime")
         .args(["query", "default", "x-scheme-handler/softtoken"])

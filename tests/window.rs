@@ -67,6 +67,25 @@ fn gui(display: &str, data: &Path) -> Command {
     c
 }
 
+/// Starts the app (no link on its command line), waits for its window, then
+/// hands it `link` as a click in the email does: `softtoken open LINK`,
+/// which gives the link to the running window over the session bus and exits.
+fn open_in_window(display: &str, data: &Path, link: &str, configure: impl FnOnce(&mut Command)) -> (Kill, String) {
+    let mut cmd = gui(display, data);
+    configure(&mut cmd);
+    let app = Kill(cmd.spawn().unwrap());
+    let window = visible_window(display, app.0.id());
+    let o = gui(display, data).args(["open", link]).output().unwrap();
+    assert!(
+        o.status.success(),
+        "softtoken open: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Give the window a moment to draw the link's screen.
+    std::thread::sleep(Duration::from_millis(500));
+    (app, window)
+}
+
 /// Waits (up to 20 s) for the process's first visible window; its X id.
 fn visible_window(display: &str, pid: u32) -> String {
     let pid = pid.to_string();
@@ -158,8 +177,7 @@ fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.window&secret={S}&sync=0");
-    let app = Kill(gui(&display, &data).args(["open", &link]).spawn().unwrap());
-    let window = visible_window(&display, app.0.id());
+    let (_app, window) = open_in_window(&display, &data, &link, |_| {});
     let name = xdotool(&display, &["getwindowname", &window]);
     assert_eq!(String::from_utf8_lossy(&name.stdout).trim(), "SoftToken");
     let geometry = String::from_utf8_lossy(&xdotool(&display, &["getwindowgeometry", &window]).stdout).to_string();
@@ -313,14 +331,12 @@ fn dead_keys_compose_in_the_name_field() {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
         let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account={account}&secret={S}&sync=0");
-        let mut cmd = gui(&display, &data);
-        cmd.args(["open", &link]);
-        match xmodifiers {
-            Some(m) => cmd.env("XMODIFIERS", m),
-            None => cmd.env_remove("XMODIFIERS"),
-        };
-        let app = Kill(cmd.spawn().unwrap());
-        let window = visible_window(&display, app.0.id());
+        let (_app, window) = open_in_window(&display, &data, &link, |cmd| {
+            match xmodifiers {
+                Some(m) => cmd.env("XMODIFIERS", m),
+                None => cmd.env_remove("XMODIFIERS"),
+            };
+        });
         // The name field has the focus and the proposed name: replace it with "Café <account>".
         type_into(
             &display,
@@ -362,14 +378,9 @@ fn system_fonts_are_loaded_only_for_characters_the_built_in_fonts_lack() {
     let open = |account: &str, data: &str| {
         let account = percent_encoding::utf8_percent_encode(account, percent_encoding::NON_ALPHANUMERIC);
         let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account={account}&secret={S}");
-        let app = Kill(
-            gui(&display, &tmp.path().join(data))
-                .args(["open", &link])
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        let window = visible_window(&display, app.0.id());
+        let (app, window) = open_in_window(&display, &tmp.path().join(data), &link, |cmd| {
+            cmd.stderr(std::process::Stdio::null());
+        });
         wait_for("the first frame", Duration::from_secs(10), || {
             colours(&display, &window, &tmp.path().join(format!("{data}.png"))) > 20
         });
@@ -429,4 +440,100 @@ fn a_link_pasted_with_ctrl_v_enrolls() {
     set_pin_2580(&display, &window);
     let listed = wait_listed(&data, "Acme EHR (dr.paste)");
     assert!(listed.contains("active"), "{listed}");
+}
+
+/// Every process whose command line contains `needle` (from /proc/*/cmdline,
+/// which any local user can read).
+fn command_lines_containing(needle: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+/// The visible SoftToken windows on `display`, with their processes.
+fn softtoken_windows(display: &str) -> Vec<(String, u32)> {
+    let o = xdotool(display, &["search", "--onlyvisible", "--name", "^SoftToken$"]);
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|w| {
+            let pid = xdotool(display, &["getwindowpid", w]);
+            (
+                w.to_string(),
+                String::from_utf8_lossy(&pid.stdout).trim().parse().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+struct KillPid(u32);
+impl Drop for KillPid {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.to_string()).status();
+    }
+}
+
+/// Issue #12: links reach the one SoftToken window over the session bus, and
+/// no process keeps the link's secret on its command line: with no window
+/// running, `softtoken open LINK` starts one *without* the link and hands it
+/// over; a second `softtoken open LINK` gives its link to that same window.
+#[test]
+fn open_hands_its_link_to_the_one_window_and_no_command_line_keeps_the_secret() {
+    let Some((display, _one_at_a_time)) = the_display_and_keyring() else {
+        return;
+    };
+    assert!(
+        softtoken_windows(&display).is_empty(),
+        "a SoftToken window was left open"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let first_secret = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
+    let second_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
+    let link = |account: &str, secret: &str| {
+        format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account={account}&secret={secret}&sync=0")
+    };
+    let t = Instant::now();
+    let o = gui(&display, &data)
+        .args(["open", &link("dr.first", first_secret)])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    eprintln!("hand-over to a new window took {:?}", t.elapsed());
+    let mut windows = Vec::new();
+    wait_for("the started window", Duration::from_secs(20), || {
+        windows = softtoken_windows(&display);
+        !windows.is_empty()
+    });
+    let (window, pid) = windows[0].clone();
+    let _app = KillPid(pid);
+    assert_eq!(command_lines_containing(first_secret), Vec::<String>::new());
+
+    let t = Instant::now();
+    let o = gui(&display, &data)
+        .args(["open", &link("dr.second", second_secret)])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    eprintln!("hand-over to the running window took {:?}", t.elapsed());
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        softtoken_windows(&display),
+        vec![(window.clone(), pid)],
+        "one window, the same one"
+    );
+    assert_eq!(command_lines_containing(second_secret), Vec::<String>::new());
+    // The window shows the second link: activating it enrolls dr.second.
+    type_into(&display, &window, &[&["key", "--window", &window, "Return"]]);
+    set_pin_2580(&display, &window);
+    let listed = wait_listed(&data, "Acme EHR (dr.second)");
+    assert!(!listed.contains("dr.first"), "{listed}");
+    // Core dumps are off for the app.
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    assert_eq!(core.split_whitespace().collect::<Vec<_>>()[4..6], ["0", "0"], "{core}");
 }

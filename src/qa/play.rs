@@ -485,7 +485,13 @@ impl Session {
             .filter(|e| e.accessible_label().is_none_or(|l| l.trim().is_empty()))
             .map(|e| {
                 let p = e.absolute_position();
-                format!("{:?} at ({}, {})", e.accessible_role(), p.x, p.y)
+                let kind = match e.accessible_role() {
+                    Some(AccessibleRole::Button) => "a button",
+                    Some(AccessibleRole::TextInput) => "a text field",
+                    Some(AccessibleRole::Checkbox) => "a checkbox",
+                    _ => "a control",
+                };
+                format!("{kind} at ({}, {})", p.x, p.y)
             })
             .collect();
         let mut unlabelled = unlabelled;

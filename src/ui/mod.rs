@@ -377,25 +377,78 @@ impl Controller {
     }
 }
 
+/// Requests from other processes (src/instance.rs), waiting for the event loop.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+static REQUESTS: Mutex<Vec<crate::instance::Request>> = Mutex::new(Vec::new());
+
+thread_local! { static APP: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) }; }
+
+/// Carries out the requests that arrived over the session bus: to the front,
+/// and a link opened as [`Controller::open_external`] does.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+fn serve_requests() {
+    use slint::winit_030::WinitWindowAccessor;
+    let Some(c) = APP.with(|a| a.borrow().upgrade()) else {
+        return; // The window is not up yet: run() serves them once it is.
+    };
+    let requests: Vec<_> = REQUESTS.lock().map(|mut q| q.drain(..).collect()).unwrap_or_default();
+    for r in requests {
+        c.window.window().with_winit_window(|w| {
+            w.set_minimized(false);
+            w.focus_window();
+        });
+        if let crate::instance::Request::Open(link) = r {
+            c.open_external(&link);
+        }
+    }
+}
+
 /// Opens the app window on the real keyring, data folder and clock, and runs
-/// it until closed; `link` opens an enrollment link at start.
+/// it until closed; `link` opens an enrollment link at start. The window is
+/// the session's only one: it claims SoftToken's name on the session bus
+/// (while the window is being built), and when another window has it, that
+/// one comes to the front instead and this process ends.
 pub fn run(link: Option<String>) -> Result<(), String> {
+    #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+    let claim = std::thread::spawn(|| {
+        crate::instance::claim(|request| {
+            if let Ok(mut q) = REQUESTS.lock() {
+                q.push(request);
+            }
+            // Before the event loop exists this fails, and run() serves the queue itself.
+            let _ = slint::invoke_from_event_loop(serve_requests);
+        })
+    });
     let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
-    let device = crate::cli::this_device().map_err(|e| format!("{e:?}"))?;
+    let device = crate::cli::this_device().map_err(|e| e.to_string())?;
     let dir = crate::store::data_dir().map_err(|e| e.to_string())?;
     // The keyring is reached in the background: the window does not wait for it.
     let store = Arc::new(crate::store::BackgroundStore::start(crate::store::system_store));
     let tokens = Tokens::new(store.clone(), dir, device, clock.clone());
     let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()))
         .map_err(|e| format!("could not open a window: {e}"))?;
+    #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+    let _bus = match claim.join() {
+        Ok(crate::instance::Claim::AlreadyRunning) => {
+            // Only reached with a link when there was no bus a moment ago; hand it over too.
+            if let Some(link) = &link {
+                crate::instance::hand_over(link, || Err(std::io::Error::other("no window")))
+                    .map_err(|e| e.to_string())?;
+            }
+            return Ok(());
+        }
+        Ok(crate::instance::Claim::Serving(conn)) => Some(conn),
+        Ok(crate::instance::Claim::NoBus(_)) | Err(_) => None,
+    };
     if let Some(link) = link {
         c.open_link(&link);
     }
     // A missing or locked keyring is said on the list as soon as it is known.
     // This waits on its own thread, started only now: invoke_from_event_loop
     // needs the Slint platform, which exists once the window does.
-    thread_local! { static APP: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) }; }
     APP.with(|a| *a.borrow_mut() = Rc::downgrade(&c));
+    #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+    serve_requests();
     std::thread::spawn(move || {
         if let Err(e) = store.ready() {
             let message = e.to_string();
@@ -420,7 +473,10 @@ pub fn run(link: Option<String>) -> Result<(), String> {
         });
     });
     schedule(&c, &timer);
-    c.window.run().map_err(|e| e.to_string())
+    let result = c.window.run().map_err(|e| e.to_string());
+    // A code copied and still on the clipboard does not outlive the app.
+    c.clear_copied_code();
+    result
 }
 
 /// Arms `timer` for the controller's next tick, or stops it.
