@@ -155,6 +155,30 @@ fn scroll_fails_when_nothing_moves() {
     );
     assert!(stdout.contains("FAIL  up.qa:2: scroll up: nothing moved"), "{stdout}");
     assert!(stdout.contains("already at its start"), "{stdout}");
+    // Without --screenshots, each failure's screenshot is in a new folder of
+    // its own that only this user can open (not a shared, guessable path).
+    let shots: Vec<std::path::PathBuf> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("screenshot: "))
+        .map(std::path::PathBuf::from)
+        .collect();
+    assert_eq!(shots.len(), 2, "{stdout}");
+    let folders: Vec<_> = shots
+        .iter()
+        .map(|p| p.parent().unwrap().parent().unwrap().to_path_buf())
+        .collect();
+    assert_ne!(folders[0], folders[1]);
+    for (shot, folder) in shots.iter().zip(&folders) {
+        assert!(png_facts(shot).0 > 0);
+        let name = folder.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            name.starts_with("softtoken-qa-") && name.len() > "softtoken-qa-".len() + 4,
+            "{name}"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(folder).unwrap().permissions().mode() & 0o777, 0o700);
+        std::fs::remove_dir_all(folder).unwrap();
+    }
 }
 
 #[test]

@@ -554,7 +554,9 @@ fn build(
 }
 
 /// Plays `script`; screenshots (and a failure's screenshot) go under `shots`
-/// or, without it, failure screenshots go to the system temporary folder.
+/// or, without it, a failure's screenshot goes to a new private folder
+/// (0700, random name) in the system temporary folder, where no other user
+/// can read it or plant a link for it to be written through.
 pub fn play(script: &Script, shots: Option<&Path>) -> Outcome {
     let mut taken = Vec::new();
     let mut session = match Session::new() {
@@ -575,11 +577,14 @@ pub fn play(script: &Script, shots: Option<&Path>) -> Outcome {
     };
     for (i, Line { number, text, step }) in script.lines.iter().enumerate() {
         if let Err(message) = session.step(step, shots, &script.name, &mut taken) {
-            let dir = shots
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| std::env::temp_dir().join("softtoken-qa-failures"));
-            let path = dir.join(&script.name).join(format!("FAILED-line-{number}.png"));
-            let screenshot = session.snapshot(&path).ok().map(|_| path);
+            let dir = match shots {
+                Some(dir) => Some(dir.to_path_buf()),
+                None => private_temp_dir().ok().map(tempfile::TempDir::keep),
+            };
+            let screenshot = dir.and_then(|dir| {
+                let path = dir.join(&script.name).join(format!("FAILED-line-{number}.png"));
+                session.snapshot(&path).ok().map(|_| path)
+            });
             return Outcome {
                 steps_run: i,
                 failure: Some(StepFailure {
@@ -598,6 +603,15 @@ pub fn play(script: &Script, shots: Option<&Path>) -> Outcome {
         failure: None,
         screenshots: taken,
     }
+}
+
+/// A new folder with a random name in the system temporary folder, 0700.
+fn private_temp_dir() -> std::io::Result<tempfile::TempDir> {
+    let mut b = tempfile::Builder::new();
+    b.prefix("softtoken-qa-");
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    b.tempdir()
 }
 
 /// A step's text for a report, with any link secret cut out.
