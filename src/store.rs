@@ -254,6 +254,22 @@ impl SecretStore for FailingStore {
     }
 }
 
+/// A store that reads through to another and refuses every write, as a
+/// keyring behind a filter that lets reads pass would (tests).
+pub struct ReadOnlyStore(pub Arc<dyn SecretStore>);
+
+impl SecretStore for ReadOnlyStore {
+    fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        self.0.get(key)
+    }
+    fn set(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
+        Err(StoreError::Failed("writes are refused".into()))
+    }
+    fn delete(&self, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Failed("writes are refused".into()))
+    }
+}
+
 #[cfg(test)]
 mod background_tests {
     use super::*;

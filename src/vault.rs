@@ -329,7 +329,7 @@ impl<'a> Vault<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{FailingStore, KeyringStore};
+    use crate::store::{FailingStore, KeyringStore, ReadOnlyStore};
     use std::sync::Arc;
 
     fn pin(s: &str) -> Pin {
@@ -464,19 +464,7 @@ mod tests {
         assert!(matches!(err, VaultError::NotRecorded(_)), "{err:?}");
         assert!(err.to_string().contains("the PIN was not checked"), "{err}");
         // A store that fails every write never yields the secret.
-        struct ReadOnly(Arc<dyn SecretStore>);
-        impl SecretStore for ReadOnly {
-            fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
-                self.0.get(key)
-            }
-            fn set(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
-                Err(StoreError::Failed("writes refused".into()))
-            }
-            fn delete(&self, _: &str) -> Result<(), StoreError> {
-                Err(StoreError::Failed("writes refused".into()))
-            }
-        }
-        let ro = ReadOnly(inner.clone());
+        let ro = ReadOnlyStore(inner.clone());
         let v = Vault::new(&ro, &dev, KdfParams::TEST);
         for p in ["2580", "1111"] {
             assert!(matches!(v.open(&l, "t", &pin(p), 0), Err(VaultError::NotRecorded(_))));

@@ -17,10 +17,9 @@ use rand::{Rng, SeedableRng};
 use softtoken::clock::{Clock, SystemClock};
 use softtoken::device::DeviceId;
 use softtoken::pin::Pin;
-use softtoken::store::{self, SecretStore, StoreError};
+use softtoken::store::{self, ReadOnlyStore};
 use softtoken::tokens::{TokenError, Tokens};
 use softtoken::vault::Attempts;
-use zeroize::Zeroizing;
 
 const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const RIGHT: &str = "2580";
@@ -269,28 +268,13 @@ fn killing_guessers_at_random_moments_never_loses_a_try() {
     );
 }
 
-/// The real keyring for reading; every write refused (as a D-Bus filter or a
-/// read-only keyring would).
-struct ReadOnly(Arc<dyn SecretStore>);
-
-impl SecretStore for ReadOnly {
-    fn get(&self, key: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
-        self.0.get(key)
-    }
-    fn set(&self, _: &str, _: &[u8]) -> Result<(), StoreError> {
-        Err(StoreError::Failed("write refused by the test".into()))
-    }
-    fn delete(&self, _: &str) -> Result<(), StoreError> {
-        Err(StoreError::Failed("write refused by the test".into()))
-    }
-}
-
 #[test]
 #[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn a_keyring_that_refuses_writes_yields_no_code_for_the_right_pin() {
     let home = Home::new();
     let tokens = Tokens::new(
-        Arc::new(ReadOnly(store::system_store().unwrap())),
+        // The real keyring for reading; every write refused.
+        Arc::new(ReadOnlyStore(store::system_store().unwrap())),
         home.data(),
         DeviceId::from_os().unwrap(),
         Arc::new(SystemClock),
