@@ -21,5 +21,6 @@ row() { # row OUTPUT SHOT...
 }
 row enrollment.png first-enrollment/name.png first-enrollment/pin.png first-enrollment/done.png first-enrollment/list-syncing.png
 row using.png first-enrollment/passcode.png wrong-pin-backoff/waiting.png same-device/same-device.png hard-token/hard-token.png
+row security.png new-link-mid-pin/new-link.png lockout/locked.png wrong-pin-backoff/waiting.png
 row dark-scale2.png look/name-dark.png look/passcode-dark.png look/same-device-dark.png
 ls -l "$out"
