@@ -33,13 +33,33 @@ softtoken_need_rust() {
 # Build output is kept between runs (CI included) to save the ~6 min clean build.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/softtoken-target}"
 
-# A virtual X display for the tests and measurements: Xvfb on a number picked
-# from $1..$1+99 (so parallel scripts rarely collide). Sets SOFTTOKEN_DISPLAY
-# and SOFTTOKEN_XVFB_PID; the caller stops it in its EXIT trap.
+# A virtual X display for the tests and measurements: Xvfb picks a free
+# display number itself and writes it to a file once it accepts clients
+# (-displayfd), so there is no collision and no readiness guess. Sets
+# SOFTTOKEN_DISPLAY and SOFTTOKEN_XVFB_PID; the caller stops it in its EXIT
+# trap. ($1, once the first display to try, is no longer needed.)
 softtoken_start_xvfb() {
-    SOFTTOKEN_DISPLAY=":$(( $1 + RANDOM % 100 ))"
-    Xvfb "$SOFTTOKEN_DISPLAY" -screen 0 1024x768x24 -nolisten tcp -noreset >/dev/null 2>&1 &
+    local numfile
+    numfile=$(mktemp)
+    Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp -noreset 3>"$numfile" >/dev/null 2>&1 &
     SOFTTOKEN_XVFB_PID=$!
+    local i
+    for i in $(seq 200); do
+        [ -s "$numfile" ] && break
+        if ! kill -0 "$SOFTTOKEN_XVFB_PID" 2>/dev/null; then
+            echo "Xvfb did not start" >&2
+            rm -f "$numfile"
+            return 1
+        fi
+        sleep 0.05
+    done
+    if [ ! -s "$numfile" ]; then
+        echo "Xvfb did not report a display within 10 s" >&2
+        rm -f "$numfile"
+        return 1
+    fi
+    SOFTTOKEN_DISPLAY=":$(head -n1 "$numfile" | tr -d '[:space:]')"
+    rm -f "$numfile"
 }
 
 # softtoken_keyring_session DIR CMD...: runs CMD in a private D-Bus session with

@@ -7,13 +7,15 @@
 //! can reach the end of a back-off wait without waiting and without any clock
 //! switch in SoftToken itself.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use softtoken::clock::{Clock, SystemClock};
 use softtoken::device::DeviceId;
 use softtoken::pin::Pin;
@@ -214,12 +216,7 @@ fn a_guesser_stopped_mid_check_cannot_roll_the_count_back() {
 #[test]
 #[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn killing_guessers_at_random_moments_never_loses_a_try() {
-    let seed: u64 = std::env::var("SOFTTOKEN_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    eprintln!("seed {seed} (replay with SOFTTOKEN_TEST_SEED={seed})");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (seed, mut rng) = common::seeded_rng();
     let home = Home::new();
     let tokens = home.tokens();
     let (mut ran, mut not_ran) = (0, 0);

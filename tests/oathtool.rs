@@ -3,6 +3,8 @@
 //! digit counts. The test command installs oathtool; without it this test
 //! fails rather than passing silently, unless SOFTTOKEN_SKIP_OATHTOOL=1.
 
+mod common;
+
 use std::process::Command;
 
 use rand::{Rng, RngCore};
@@ -28,7 +30,7 @@ fn matches_oathtool_on_random_inputs() {
         );
         return;
     }
-    let mut rng = rand::thread_rng();
+    let (seed, mut rng) = common::seeded_rng();
     let algs = [
         (Algorithm::Sha1, "SHA1"),
         (Algorithm::Sha256, "SHA256"),
@@ -59,7 +61,7 @@ fn matches_oathtool_on_random_inputs() {
             assert_eq!(
                 totp(&secret, format, period, time).unwrap(),
                 theirs,
-                "totp {name} {digits} {period} {time}"
+                "totp {name} {digits} {period} {time} (seed {seed})"
             );
         } else {
             let counter: u64 = rng.gen_range(0..1u64 << 40);
@@ -77,7 +79,7 @@ fn matches_oathtool_on_random_inputs() {
             assert_eq!(
                 hotp(&secret, format, counter).unwrap(),
                 theirs,
-                "hotp {digits} {counter}"
+                "hotp {digits} {counter} (seed {seed})"
             );
         }
     }

@@ -146,34 +146,26 @@ fn wait_listed(data: &Path, needle: &str) -> String {
     listed
 }
 
+const NEEDS: &str = "these tests need the display and keyring that scripts/test.sh starts \
+                     (they are #[ignore]d elsewhere; scripts/test.sh runs them with --include-ignored)";
+
 /// The Xvfb display scripts/test.sh started, held for this test alone.
-fn the_display() -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
+fn the_display() -> (String, std::sync::MutexGuard<'static, ()>) {
     let guard = DISPLAY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    match std::env::var("SOFTTOKEN_TEST_DISPLAY") {
-        Ok(display) => Some((display, guard)),
-        Err(_) => {
-            eprintln!("skipped: run through scripts/test.sh, which starts Xvfb");
-            None
-        }
-    }
+    let display = std::env::var("SOFTTOKEN_TEST_DISPLAY").unwrap_or_else(|_| panic!("{NEEDS}"));
+    (display, guard)
 }
 
 /// The display, for a test that enrolls into the real keyring scripts/test.sh starts.
-fn the_display_and_keyring() -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
-    let found = the_display()?;
-    if std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref() != Ok("1") {
-        eprintln!("skipped: this test enrolls into the keyring scripts/test.sh starts");
-        return None;
-    }
-    Some(found)
+fn the_display_and_keyring() -> (String, std::sync::MutexGuard<'static, ()>) {
+    assert_eq!(std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref(), Ok("1"), "{NEEDS}");
+    the_display()
 }
 
 #[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
-    let Some((display, _one_at_a_time)) = the_display() else {
-        return;
-    };
-    let real_keyring = std::env::var("SOFTTOKEN_REAL_KEYRING").as_deref() == Ok("1");
+    let (display, _one_at_a_time) = the_display_and_keyring();
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.window&secret={S}&sync=0");
@@ -186,10 +178,6 @@ fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
     wait_for("the first frame", Duration::from_secs(10), || {
         colours(&display, &window, &tmp.path().join("name.png")) > 20
     });
-    if !real_keyring {
-        eprintln!("window seen; the typed enrollment needs the keyring scripts/test.sh starts");
-        return;
-    }
     // Keys through X: Enter on "name your token" activates; PIN, Enter, confirm, Enter continues.
     type_into(&display, &window, &[&["key", "--window", &window, "Return"]]);
     set_pin_2580(&display, &window);
@@ -244,10 +232,9 @@ fn context_switches(pid: u32) -> std::collections::BTreeMap<String, u64> {
 /// held at 1.6 in Cargo.toml, its pool thread under zbus woke every 500 ms
 /// forever — 10 switches in 5 s.)
 #[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn an_idle_window_uses_no_cpu() {
-    let Some((display, _one_at_a_time)) = the_display() else {
-        return;
-    };
+    let (display, _one_at_a_time) = the_display();
     let tmp = tempfile::tempdir().unwrap();
     let app = Kill(gui(&display, tmp.path()).spawn().unwrap());
     let pid = app.0.id();
@@ -280,10 +267,9 @@ fn pixels_of(display: &str, window: &str, save: &Path, hex: &str) -> usize {
 }
 
 #[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn no_keyring_is_said_on_the_list() {
-    let Some((display, _one_at_a_time)) = the_display() else {
-        return;
-    };
+    let (display, _one_at_a_time) = the_display();
     let tmp = tempfile::tempdir().unwrap();
     // A D-Bus address where nothing listens: the keyring cannot be reached.
     let app = Kill(
@@ -316,10 +302,9 @@ impl Drop for UsLayout {
 /// checked both ways, with XMODIFIERS unset (the patched path) and with
 /// XMODIFIERS=@im=local (Xlib's input method, as before the patch).
 #[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn dead_keys_compose_in_the_name_field() {
-    let Some((display, _one_at_a_time)) = the_display_and_keyring() else {
-        return;
-    };
+    let (display, _one_at_a_time) = the_display_and_keyring();
     // US international: the apostrophe key is dead_acute.
     let layout = Command::new("setxkbmap")
         .args(["-display", &display, "us", "-variant", "intl"])
@@ -370,10 +355,9 @@ fn maps(pid: u32) -> String {
 /// the system's Devanagari font (fonts-lohit-deva, which scripts/test.sh
 /// installs) instead of empty boxes.
 #[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn system_fonts_are_loaded_only_for_characters_the_built_in_fonts_lack() {
-    let Some((display, _one_at_a_time)) = the_display() else {
-        return;
-    };
+    let (display, _one_at_a_time) = the_display();
     let tmp = tempfile::tempdir().unwrap();
     let open = |account: &str, data: &str| {
         let account = percent_encoding::utf8_percent_encode(account, percent_encoding::NON_ALPHANUMERIC);
@@ -405,10 +389,9 @@ fn system_fonts_are_loaded_only_for_characters_the_built_in_fonts_lack() {
 /// link field, Enter opens it, and the enrollment completes into the real
 /// keyring. Guards the clipboard Slint's backend opens for text fields.
 #[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn a_link_pasted_with_ctrl_v_enrolls() {
-    let Some((display, _one_at_a_time)) = the_display_and_keyring() else {
-        return;
-    };
+    let (display, _one_at_a_time) = the_display_and_keyring();
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let app = Kill(gui(&display, &data).spawn().unwrap());
@@ -482,10 +465,9 @@ impl Drop for KillPid {
 /// running, `softtoken open LINK` starts one *without* the link and hands it
 /// over; a second `softtoken open LINK` gives its link to that same window.
 #[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
 fn open_hands_its_link_to_the_one_window_and_no_command_line_keeps_the_secret() {
-    let Some((display, _one_at_a_time)) = the_display_and_keyring() else {
-        return;
-    };
+    let (display, _one_at_a_time) = the_display_and_keyring();
     assert!(
         softtoken_windows(&display).is_empty(),
         "a SoftToken window was left open"

@@ -11,6 +11,7 @@ use softtoken::store::KeyringStore;
 use softtoken::tokens::Tokens;
 use softtoken::vault::KdfParams;
 
+#[allow(dead_code)] // Used by the UI tests, not by every binary that shares this module.
 pub fn mock_tokens(dir: &Path, machine_id: &str, clock: &ManualClock) -> Tokens {
     Tokens::new(
         Arc::new(KeyringStore::mock()),
@@ -19,4 +20,17 @@ pub fn mock_tokens(dir: &Path, machine_id: &str, clock: &ManualClock) -> Tokens 
         Arc::new(clock.clone()),
     )
     .with_kdf(KdfParams::TEST)
+}
+
+/// A random generator for a randomized test: the seed is printed (shown when
+/// the test fails), and `SOFTTOKEN_TEST_SEED=N` replays that run.
+#[allow(dead_code)] // Not every test binary that shares this module is randomized.
+pub fn seeded_rng() -> (u64, rand::rngs::StdRng) {
+    use rand::SeedableRng;
+    let seed: u64 = std::env::var("SOFTTOKEN_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("seed {seed} (replay with SOFTTOKEN_TEST_SEED={seed})");
+    (seed, rand::rngs::StdRng::seed_from_u64(seed))
 }
