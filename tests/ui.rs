@@ -134,6 +134,25 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     c.tick();
     assert_eq!(c.screen(), "tokens");
 
+    // Issue #12: Lock takes a copied code off the clipboard, but never what
+    // the user copied since.
+    use softtoken::ui::Clipboard;
+    for user_copied_since in [false, true] {
+        c.window.global::<TokensAdapter>().invoke_select(0);
+        unlock.set_pin("2580".into());
+        unlock.invoke_unlock();
+        assert_eq!(c.screen(), "passcode");
+        pc.invoke_copy();
+        assert!(clipboard.get().is_some());
+        if user_copied_since {
+            clipboard.set("the user's own text").unwrap();
+        }
+        c.lock();
+        assert_eq!(c.screen(), "tokens");
+        let expected = user_copied_since.then(|| "the user's own text".to_string());
+        assert_eq!(clipboard.get(), expected);
+    }
+
     // Every interactive element seen on every screen has a label.
     for screen in &visited {
         assert!(!screen.is_empty());
