@@ -68,7 +68,7 @@ fi
 runs="${1:-5}"
 cargo build --release --quiet
 st="$CARGO_TARGET_DIR/release/softtoken"
-# A change to the dependencies renames every symbol, and a stale order file
+# A change to the dependencies renames many symbols, and a stale order file
 # then leaves out the renamed ones (once: 86 % of the names left, 12.7 MB
 # instead of 10.5 MB): refuse to measure.
 known=$(nm --defined-only "$st" | awk '{ print $3 }' | sort -u | comm -12 - <(sort -u build/startup.order) | wc -l)
