@@ -14,12 +14,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
 use crate::clock::{Clock, SystemClock};
-use crate::device::DeviceId;
 use crate::link::{self, Link, OtpKind, Source};
 use crate::otp::{self, Algorithm, CodeFormat};
 use crate::pin::Pin;
 use crate::store;
-use crate::tokens::{EnrollRequest, Status, TokenError, Tokens};
+use crate::tokens::{self, EnrollRequest, Status, TokenError};
 
 /// Why a command did not succeed; [`Failure::exit_code`] is the only mapping to exit codes.
 #[derive(Debug)]
@@ -69,6 +68,15 @@ impl From<TokenError> for Failure {
             Failure::Invalid(e.to_string())
         } else {
             Failure::Refused(e.to_string())
+        }
+    }
+}
+
+impl From<crate::qa::QaError> for Failure {
+    fn from(e: crate::qa::QaError) -> Self {
+        match e {
+            crate::qa::QaError::Invalid(m) => Failure::Invalid(m),
+            crate::qa::QaError::Failed(m) => Failure::Refused(m),
         }
     }
 }
@@ -262,7 +270,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Otp(args) => cmd_otp(args),
         Command::Inspect { link } => cmd_inspect(&arg_or_stdin(&link, "link")?),
         Command::DeviceId => {
-            println!("{}", this_device()?);
+            println!("{}", tokens::this_device()?);
             Ok(())
         }
         Command::Enroll {
@@ -288,7 +296,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     screenshots,
                     junit,
                 },
-        } => crate::qa::run_cli(&files, screenshots.as_deref(), junit.as_deref()),
+        } => Ok(crate::qa::run_cli(&files, screenshots.as_deref(), junit.as_deref())?),
     }
 }
 
@@ -351,7 +359,7 @@ fn cmd_inspect(text: &str) -> Result<(), Failure> {
                 OtpKind::Totp { period } => out += &format!("period: {period} s\n"),
                 OtpKind::Hotp { counter } => out += &format!("counter: {counter}\n"),
             }
-            let this = this_device().ok();
+            let this = tokens::this_device().ok();
             let here = this.as_ref().is_some_and(|d| e.prescribing_devices.contains(d));
             out += &format!("prescribing devices: {}\n", e.prescribing_devices.len());
             out += &match &this {
@@ -394,38 +402,6 @@ fn minutes(seconds: u64) -> String {
     }
 }
 
-/// This device's ID, from the OS (or, where there is no machine ID, the keyring).
-pub fn this_device() -> Result<DeviceId, Failure> {
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    ))]
-    {
-        DeviceId::from_os().map_err(|e| Failure::Refused(e.to_string()))
-    }
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    )))]
-    {
-        Ok(store::random_device_id(&*store::system_store()?)?)
-    }
-}
-
-/// The token manager on the real keyring, data directory and clock.
-pub fn open_tokens() -> Result<Tokens, Failure> {
-    let store = store::system_store()?;
-    let device = this_device()?;
-    let dir = store::data_dir().map_err(|e| Failure::Refused(e.to_string()))?;
-    Ok(Tokens::new(store, dir, device, std::sync::Arc::new(SystemClock)))
-}
-
 fn read_pin(prompt: &str, from_stdin: bool) -> Result<Pin, Failure> {
     let text = if from_stdin {
         let mut line = Zeroizing::new(String::new());
@@ -448,7 +424,7 @@ fn read_pin(prompt: &str, from_stdin: bool) -> Result<Pin, Failure> {
 }
 
 fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool) -> Result<(), Failure> {
-    let tokens = open_tokens()?;
+    let tokens = tokens::open_system()?;
     let now = SystemClock.now();
     let enrollment = match link::parse(text, now)? {
         Link::Hard(_) => return Err(Failure::Refused(link::HardToken::EXPLANATION.into())),
@@ -482,7 +458,7 @@ fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool) -> Result<
 }
 
 fn cmd_list() -> Result<(), Failure> {
-    let tokens = open_tokens()?;
+    let tokens = tokens::open_system()?;
     let now = SystemClock.now();
     let list = tokens.list()?;
     if list.is_empty() {
@@ -495,7 +471,7 @@ fn cmd_list() -> Result<(), Failure> {
 }
 
 fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
-    let tokens = open_tokens()?;
+    let tokens = tokens::open_system()?;
     let pin = read_pin(&format!("PIN for {name}: "), pin_stdin)?;
     let code = tokens.code(name, &pin)?;
     if let Some(warning) = &code.warning {
@@ -506,7 +482,7 @@ fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
 }
 
 fn cmd_remove(name: &str, yes: bool) -> Result<(), Failure> {
-    let tokens = open_tokens()?;
+    let tokens = tokens::open_system()?;
     tokens.get(name)?;
     if !yes {
         if !std::io::stdin().is_terminal() {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::clock::{format_local_hm, Clock};
-use crate::device::{check_separate_device, DeviceId, SameDevice};
+use crate::device::{check_separate_device, DeviceId, DeviceIdError, SameDevice};
 use crate::files::{self, DataLock, FileError};
 use crate::link::{Enrollment, LinkError, OtpKind, Source};
 use crate::otp::{self, CodeFormat, OtpError};
@@ -168,6 +168,8 @@ pub enum TokenError {
     Damaged { name: String, detail: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Device(#[from] DeviceIdError),
     #[error(
         "The token list at {path} is damaged ({detail}). SoftToken has not changed it; move it \
          aside to start afresh, or restore it from a backup."
@@ -674,6 +676,36 @@ impl Tokens {
             OtpKind::Hotp { .. } => self.next_hotp(&mut u),
         }
     }
+}
+
+/// This device's ID, from the OS machine ID (or, on platforms without one,
+/// a random ID created once and kept in the keyring).
+pub fn this_device() -> Result<DeviceId, TokenError> {
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        target_os = "windows"
+    ))]
+    return Ok(DeviceId::from_os()?);
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        target_os = "windows"
+    )))]
+    return Ok(crate::store::random_device_id(&*crate::store::system_store()?)?);
+}
+
+/// The token manager on the system keyring, the user's data folder and the
+/// system clock (the CLI's; the app reaches the keyring in the background).
+pub fn open_system() -> Result<Tokens, TokenError> {
+    let store = crate::store::system_store()?;
+    let device = this_device()?;
+    let dir = crate::store::data_dir()?;
+    Ok(Tokens::new(store, dir, device, Arc::new(crate::clock::SystemClock)))
 }
 
 fn new_id() -> String {

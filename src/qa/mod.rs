@@ -12,8 +12,6 @@ pub mod script;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::cli::Failure;
-
 /// One script's result, for the reports.
 pub struct CaseResult {
     pub file: String,
@@ -37,22 +35,33 @@ impl CaseResult {
     }
 }
 
+/// Why a QA run did not pass; the CLI maps it to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum QaError {
+    /// The scripts could not be read or parsed (exit code 2).
+    #[error("{0}")]
+    Invalid(String),
+    /// A script failed, or the runner could not run or report (exit code 1).
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// Parses every file; the first syntax error stops everything.
-pub fn load(files: &[PathBuf]) -> Result<Vec<(String, script::Script)>, Failure> {
+pub fn load(files: &[PathBuf]) -> Result<Vec<(String, script::Script)>, QaError> {
     if files.is_empty() {
-        return Err(Failure::Invalid("give at least one .qa script to run".into()));
+        return Err(QaError::Invalid("give at least one .qa script to run".into()));
     }
     let mut out = Vec::new();
     for f in files {
         let shown = f.display().to_string();
-        let text = std::fs::read_to_string(f).map_err(|e| Failure::Invalid(format!("{shown}: cannot read it: {e}")))?;
-        let s = script::parse(&shown, &text).map_err(|e| Failure::Invalid(e.to_string()))?;
+        let text = std::fs::read_to_string(f).map_err(|e| QaError::Invalid(format!("{shown}: cannot read it: {e}")))?;
+        let s = script::parse(&shown, &text).map_err(|e| QaError::Invalid(e.to_string()))?;
         out.push((shown, s));
     }
     let mut names = std::collections::HashSet::new();
     for (file, s) in &out {
         if !names.insert(s.name.clone()) {
-            return Err(Failure::Invalid(format!(
+            return Err(QaError::Invalid(format!(
                 "{file}: another script is also named {} (names must differ: they name reports and screenshot folders)",
                 s.name
             )));
@@ -62,8 +71,8 @@ pub fn load(files: &[PathBuf]) -> Result<Vec<(String, script::Script)>, Failure>
 }
 
 /// Plays loaded scripts one after the other.
-pub fn run_all(scripts: &[(String, script::Script)], shots: Option<&Path>) -> Result<Vec<CaseResult>, Failure> {
-    play::init_platform().map_err(Failure::Refused)?;
+pub fn run_all(scripts: &[(String, script::Script)], shots: Option<&Path>) -> Result<Vec<CaseResult>, QaError> {
+    play::init_platform().map_err(QaError::Failed)?;
     Ok(scripts
         .iter()
         .map(|(file, s)| {
@@ -110,7 +119,7 @@ pub fn junit(results: &[CaseResult]) -> Result<String, String> {
 }
 
 /// `softtoken qa run FILE... [--screenshots DIR] [--junit FILE]`.
-pub fn run_cli(files: &[PathBuf], shots: Option<&Path>, junit_file: Option<&Path>) -> Result<(), Failure> {
+pub fn run_cli(files: &[PathBuf], shots: Option<&Path>, junit_file: Option<&Path>) -> Result<(), QaError> {
     let scripts = load(files)?;
     // Scripts see the same clock faces on every machine: times on screen are UTC.
     std::env::set_var("TZ", "UTC");
@@ -137,12 +146,12 @@ pub fn run_cli(files: &[PathBuf], shots: Option<&Path>, junit_file: Option<&Path
         failed
     );
     if let Some(path) = junit_file {
-        let xml = junit(&results).map_err(|e| Failure::Refused(format!("could not build the JUnit report: {e}")))?;
+        let xml = junit(&results).map_err(|e| QaError::Failed(format!("could not build the JUnit report: {e}")))?;
         std::fs::write(path, xml)
-            .map_err(|e| Failure::Refused(format!("could not write the JUnit report {}: {e}", path.display())))?;
+            .map_err(|e| QaError::Failed(format!("could not write the JUnit report {}: {e}", path.display())))?;
     }
     if failed > 0 {
-        Err(Failure::Refused(format!("{failed} QA script(s) failed")))
+        Err(QaError::Failed(format!("{failed} QA script(s) failed")))
     } else {
         Ok(())
     }

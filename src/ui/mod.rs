@@ -420,7 +420,7 @@ pub fn run(link: Option<String>) -> Result<(), String> {
         })
     });
     let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
-    let device = crate::cli::this_device().map_err(|e| e.to_string())?;
+    let device = crate::tokens::this_device().map_err(|e| e.to_string())?;
     let dir = crate::store::data_dir().map_err(|e| e.to_string())?;
     // The keyring is reached in the background: the window does not wait for it.
     let store = Arc::new(crate::store::BackgroundStore::start(crate::store::system_store));
