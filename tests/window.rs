@@ -519,3 +519,67 @@ fn open_hands_its_link_to_the_one_window_and_no_command_line_keeps_the_secret() 
     let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
     assert_eq!(core.split_whitespace().collect::<Vec<_>>()[4..6], ["0", "0"], "{core}");
 }
+
+/// Issue #12: DBusActivatable for real. With nothing of SoftToken running, a
+/// desktop's `org.freedesktop.Application.Open` call (gdbus, as GLib sends it)
+/// makes the session bus start SoftToken from the service file
+/// `desktop-install` wrote — without the link on its command line — and the
+/// window opens at the link: keys typed into it enroll the token.
+#[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
+fn the_session_bus_starts_softtoken_at_a_link_from_its_service_file() {
+    let (display, _one_at_a_time) = the_display_and_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let o = Command::new(env!("CARGO_BIN_EXE_softtoken"))
+        .args(["desktop-install", "--data-dir", data.to_str().unwrap()])
+        .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let secret = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
+    let link = format!("softtoken://enroll?type=soft&issuer=Act&account=dr.act&secret={secret}&sync=0");
+    // A session bus of its own, whose service directories include $XDG_DATA_HOME/dbus-1/services.
+    let script = r#"
+        echo -n softtoken | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+        gdbus call --session --timeout 30 --dest io.github.softtoken.SoftToken \
+            --object-path /io/github/softtoken/SoftToken \
+            --method org.freedesktop.Application.Open "[\"$1\"]" "{}" >/dev/null || exit 3
+        for i in $(seq 100); do
+            w=$(xdotool search --onlyvisible --name '^SoftToken$' | head -n1)
+            [ -n "$w" ] && break
+            sleep 0.2
+        done
+        [ -n "$w" ] || exit 4
+        pid=$(xdotool getwindowpid "$w")
+        echo "cmdline: $(tr '\0' ' ' < /proc/$pid/cmdline)"
+        sleep 1.5
+        xdotool windowfocus --sync "$w" key Return
+        for keys in "type --delay 40 2580" "key Return" "type --delay 40 2580" "key Return"; do
+            sleep 0.4
+            xdotool $keys
+        done
+        for i in $(seq 100); do
+            "$2" list 2>/dev/null | grep -q 'dr.act' && break
+            sleep 0.2
+        done
+        "$2" list
+        kill "$pid"
+    "#;
+    // Bounded: a hang fails the test instead of stopping the suite.
+    let o = Command::new("timeout")
+        .args(["90", "dbus-run-session", "--", "sh", "-c", script, "sh", &link])
+        .arg(env!("CARGO_BIN_EXE_softtoken"))
+        .env("DISPLAY", &display)
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_softtoken")).unwrap();
+    assert!(out.contains(&format!("cmdline: {} open \n", exe.display())), "{out}");
+    assert!(!out.contains(secret), "{out}");
+    assert!(out.contains("Act (dr.act)\tAct\tdr.act\tactive"), "{out}");
+}
