@@ -63,13 +63,6 @@ impl DeviceId {
 
     /// The ID derived from this computer's OS machine ID, read exactly where
     /// the README's formula says (see [`os_machine_id`]).
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    ))]
     pub fn from_os() -> Result<DeviceId, DeviceIdError> {
         os_machine_id().map(|id| DeviceId::from_machine_id(&id))
     }
@@ -154,17 +147,21 @@ fn tool_output(program: &str, args: &[&str]) -> Option<String> {
     (out.status.success() && !text.trim().is_empty()).then(|| text.trim().to_string())
 }
 
-/// The OS machine ID: `/etc/machine-id` (else `/var/lib/dbus/machine-id`) on
-/// Linux, `/etc/hostid` (else the SMBIOS UUID from `/bin/kenv`) on FreeBSD,
-/// `hw.uuid` from `/sbin/sysctl` on OpenBSD, `IOPlatformUUID` from
-/// `/usr/sbin/ioreg` on macOS, `MachineGuid` from the registry on Windows.
-#[cfg(any(
+/// Whether this platform has an OS machine ID; elsewhere (Android, iOS) a
+/// random ID is created once and kept in the keyring.
+pub const HAS_MACHINE_ID: bool = cfg!(any(
     target_os = "linux",
     target_os = "freebsd",
     target_os = "openbsd",
     target_os = "macos",
     target_os = "windows"
-))]
+));
+
+/// The OS machine ID: `/etc/machine-id` (else `/var/lib/dbus/machine-id`) on
+/// Linux, `/etc/hostid` (else the SMBIOS UUID from `/bin/kenv`) on FreeBSD,
+/// `hw.uuid` from `/sbin/sysctl` on OpenBSD, `IOPlatformUUID` from
+/// `/usr/sbin/ioreg` on macOS, `MachineGuid` from the registry on Windows.
+#[allow(unreachable_code, unused_variables)] // One platform's branch returns; the rest are compiled out.
 pub fn os_machine_id() -> Result<String, DeviceIdError> {
     let none = |what: &str| DeviceIdError::NoMachineId(format!("{what} holds no machine ID"));
     #[cfg(target_os = "linux")]
@@ -185,6 +182,7 @@ pub fn os_machine_id() -> Result<String, DeviceIdError> {
         .ok_or_else(|| none("ioreg's IOPlatformUUID"));
     #[cfg(target_os = "windows")]
     return machine_uid::get().map_err(|e| DeviceIdError::NoMachineId(e.to_string()));
+    Err(none("this platform"))
 }
 
 /// The separate-device rule was broken: this is a prescribing device.

@@ -681,22 +681,11 @@ impl Tokens {
 /// This device's ID, from the OS machine ID (or, on platforms without one,
 /// a random ID created once and kept in the keyring).
 pub fn this_device() -> Result<DeviceId, TokenError> {
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    ))]
-    return Ok(DeviceId::from_os()?);
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "windows"
-    )))]
-    return Ok(crate::store::random_device_id(&*crate::store::system_store()?)?);
+    if crate::device::HAS_MACHINE_ID {
+        Ok(DeviceId::from_os()?)
+    } else {
+        Ok(crate::store::random_device_id(&*crate::store::system_store()?)?)
+    }
 }
 
 /// The token manager on the system keyring, the user's data folder and the
