@@ -111,6 +111,17 @@ struct MetaFile {
     orphans: Vec<String>,
 }
 
+impl MetaFile {
+    /// The token named `name`.
+    fn named(&self, name: &str) -> Result<TokenMeta, TokenError> {
+        self.tokens
+            .iter()
+            .find(|t| t.name == name)
+            .cloned()
+            .ok_or_else(|| TokenError::NotFound(name.into()))
+    }
+}
+
 /// Why a token operation did not happen. Messages are for the prescriber.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -428,11 +439,7 @@ impl Tokens {
 
     /// The token named `name`.
     pub fn get(&self, name: &str) -> Result<TokenMeta, TokenError> {
-        self.load()?
-            .tokens
-            .into_iter()
-            .find(|t| t.name == name)
-            .ok_or_else(|| TokenError::NotFound(name.into()))
+        self.load()?.named(name)
     }
 
     /// The wrong-PIN state of a token (no PIN needed).
@@ -568,12 +575,7 @@ impl Tokens {
     pub fn remove(&self, name: &str) -> Result<(), TokenError> {
         self.locked(|_| {
             let mut meta = self.load()?;
-            let token = meta
-                .tokens
-                .iter()
-                .find(|t| t.name == name)
-                .cloned()
-                .ok_or_else(|| TokenError::NotFound(name.into()))?;
+            let token = meta.named(name)?;
             meta.tokens.retain(|t| t.id != token.id);
             meta.orphans.push(token.id);
             self.save(&meta)?;
@@ -589,12 +591,7 @@ impl Tokens {
         pin::check_format(pin)?;
         self.locked(|lock| {
             let mut file = self.load()?;
-            let meta = file
-                .tokens
-                .iter()
-                .find(|t| t.name == name)
-                .cloned()
-                .ok_or_else(|| TokenError::NotFound(name.into()))?;
+            let meta = file.named(name)?;
             check_separate_device(&meta.prescribing_devices, &self.device)?;
             let now = self.now();
             match self.vault().open(lock, &meta.id, pin, now) {
