@@ -443,6 +443,33 @@ mod tests {
         assert!(String::from_utf8_lossy(&raw).contains("\"ciphertext\":null"));
     }
 
+    /// Token "t" sealed under PIN 2580 on device "a" in a mock keyring, with the
+    /// data folder lock held.
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        lock: DataLock,
+        store: KeyringStore,
+        dev: DeviceId,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let (dir, lock) = lock();
+            let f = Fixture {
+                _dir: dir,
+                lock,
+                store: KeyringStore::mock(),
+                dev: DeviceId::from_machine_id("a"),
+            };
+            f.vault().seal("t", &[7; 20], &pin("2580")).unwrap();
+            f
+        }
+
+        fn vault(&self) -> Vault<'_> {
+            Vault::new(&self.store, &self.dev, KdfParams::TEST)
+        }
+    }
+
     fn edit(store: &KeyringStore, key: &str, f: impl FnOnce(&mut serde_json::Value)) {
         let mut v: serde_json::Value = serde_json::from_slice(&store.get(key).unwrap().unwrap()).unwrap();
         f(&mut v);
@@ -477,57 +504,48 @@ mod tests {
 
     #[test]
     fn a_recorded_try_that_never_finished_counts() {
-        let (_d, l) = lock();
-        let store = KeyringStore::mock();
-        let dev = DeviceId::from_machine_id("a");
-        let v = Vault::new(&store, &dev, KdfParams::TEST);
-        v.seal("t", &[7; 20], &pin("2580")).unwrap();
+        let f = Fixture::new();
+        let v = f.vault();
         // What a guesser killed during its 10th Argon2id run leaves behind.
-        edit(&store, "token:t", |r| r["failures"] = 10.into());
-        assert_eq!(v.open(&l, "t", &pin("2580"), 0), Err(VaultError::Locked));
+        edit(&f.store, "token:t", |r| r["failures"] = 10.into());
+        assert_eq!(v.open(&f.lock, "t", &pin("2580"), 0), Err(VaultError::Locked));
         assert!(v.attempts("t").unwrap().locked);
     }
 
     #[test]
     fn a_deadline_set_by_a_clock_far_ahead_is_capped_at_its_delay() {
-        let (_d, l) = lock();
-        let store = KeyringStore::mock();
-        let dev = DeviceId::from_machine_id("a");
-        let v = Vault::new(&store, &dev, KdfParams::TEST);
-        v.seal("t", &[7; 20], &pin("2580")).unwrap();
+        let f = Fixture::new();
+        let v = f.vault();
         let ahead = 1_000 + 30 * 86_400;
         for _ in 0..5 {
-            let _ = v.open(&l, "t", &pin("1111"), ahead);
+            let _ = v.open(&f.lock, "t", &pin("1111"), ahead);
         }
         assert_eq!(v.attempts("t").unwrap().not_before, ahead + 30);
         // Back at the right time: the wait is the 30 s five failures allow, not 30 days.
         let now = 1_000;
         assert_eq!(
-            v.open(&l, "t", &pin("2580"), now),
+            v.open(&f.lock, "t", &pin("2580"), now),
             Err(VaultError::Wait {
                 until: now + 30,
                 failures: 5
             })
         );
         assert_eq!(v.attempts("t").unwrap().not_before, now + 30);
-        assert!(v.open(&l, "t", &pin("2580"), now + 30).is_ok());
+        assert!(v.open(&f.lock, "t", &pin("2580"), now + 30).is_ok());
     }
 
     #[test]
     fn argon2_parameters_beyond_the_limits_are_refused_without_a_try() {
-        let (_d, l) = lock();
-        let store = KeyringStore::mock();
-        let dev = DeviceId::from_machine_id("a");
-        let v = Vault::new(&store, &dev, KdfParams::TEST);
-        v.seal("t", &[7; 20], &pin("2580")).unwrap();
+        let f = Fixture::new();
+        let v = f.vault();
         for (field, value) in [("m_kib", 4u64 << 20), ("t", 1_000_000), ("p", 64)] {
-            edit(&store, "token:t", |r| r["kdf"][field] = value.into());
-            let err = v.open(&l, "t", &pin("2580"), 0).unwrap_err();
+            edit(&f.store, "token:t", |r| r["kdf"][field] = value.into());
+            let err = v.open(&f.lock, "t", &pin("2580"), 0).unwrap_err();
             assert!(
                 matches!(&err, VaultError::Damaged(m) if m.contains("SoftToken allows at most")),
                 "{err}"
             );
-            edit(&store, "token:t", |r| {
+            edit(&f.store, "token:t", |r| {
                 r["kdf"] = serde_json::to_value(KdfParams::TEST).unwrap()
             });
         }
