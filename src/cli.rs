@@ -242,18 +242,23 @@ fn disable_core_dumps() {
     }
 }
 
-/// The argument itself, or for `-` one line of standard input (without its
-/// line ending), so a secret need not appear on the command line.
-fn arg_or_stdin(value: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
-    if value != "-" {
-        return Ok(Zeroizing::new(value.to_string()));
-    }
+/// One line of standard input, without its line ending, in wiped memory.
+fn stdin_line(what: &str) -> Result<Zeroizing<String>, Failure> {
     let mut line = Zeroizing::new(String::new());
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| Failure::Invalid(format!("could not read the {what} from standard input: {e}")))?;
-    let text = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
+    Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string()))
+}
+
+/// The argument itself, or for `-` one line of standard input, so a secret
+/// need not appear on the command line.
+fn arg_or_stdin(value: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
+    if value != "-" {
+        return Ok(Zeroizing::new(value.to_string()));
+    }
+    let text = stdin_line(what)?;
     if text.is_empty() {
         return Err(Failure::Invalid(format!(
             "expected the {what} on the first line of standard input, found nothing"
@@ -404,12 +409,7 @@ fn minutes(seconds: u64) -> String {
 
 fn read_pin(prompt: &str, from_stdin: bool) -> Result<Pin, Failure> {
     let text = if from_stdin {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Invalid(format!("could not read the PIN from standard input: {e}")))?;
-        Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string())
+        stdin_line("PIN")?
     } else {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::Invalid(
