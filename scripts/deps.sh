@@ -4,7 +4,7 @@
 # Packages to build and run the app.
 SOFTTOKEN_RUN_PKGS="pkg-config libfontconfig1-dev fonts-dejavu-core libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1 gnome-keyring dbus dbus-x11"
 # Extra packages for the test suite.
-SOFTTOKEN_TEST_PKGS="oathtool xvfb xdotool xxd desktop-file-utils appstream xdg-utils imagemagick zbar-tools x11-utils x11-xkb-utils fonts-lohit-deva xclip faketime libglib2.0-bin"
+SOFTTOKEN_TEST_PKGS="oathtool xvfb xdotool xxd desktop-file-utils appstream xdg-utils imagemagick zbar-tools x11-utils x11-xkb-utils fonts-lohit-deva xclip faketime libglib2.0-bin postgresql"
 
 softtoken_need_pkgs() {
     local missing=() p
@@ -65,6 +65,36 @@ softtoken_start_xvfb() {
 # softtoken_keyring_session DIR CMD...: runs CMD in a private D-Bus session with
 # an unlocked gnome-keyring Secret Service that keeps its keyrings in
 # DIR/keyrings (XDG_DATA_HOME=DIR), so nothing touches the user's real keyring.
+# A throwaway PostgreSQL cluster in DIR on a free loopback port, for the
+# server tests. PostgreSQL refuses to run as root, so as root the cluster
+# belongs to the postgres user. Sets SOFTTOKEN_TEST_POSTGRES (a URL without
+# database name) and SOFTTOKEN_PG_DATA; softtoken_stop_postgres stops it.
+softtoken_start_postgres() {
+    local dir=$1 bin port
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+    [ -x "$bin/initdb" ] || { echo "PostgreSQL is not installed (apt postgresql)" >&2; return 1; }
+    mkdir -p "$dir"
+    local as=()
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres "$dir"
+        as=(runuser -u postgres --)
+    fi
+    "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U softtoken >/dev/null
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # fsync stays on: the durability the server promises is measured as it runs.
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -o "-k $dir -h 127.0.0.1 -p $port -c max_connections=200" \
+        -l "$dir/log" -w start >/dev/null
+    SOFTTOKEN_PG_DATA="$dir/data"
+    SOFTTOKEN_PG_AS="${as[*]}"
+    SOFTTOKEN_PG_BIN="$bin"
+    export SOFTTOKEN_TEST_POSTGRES="postgres://softtoken@127.0.0.1:$port"
+}
+
+softtoken_stop_postgres() {
+    [ -n "${SOFTTOKEN_PG_DATA:-}" ] || return 0
+    $SOFTTOKEN_PG_AS "$SOFTTOKEN_PG_BIN/pg_ctl" -D "$SOFTTOKEN_PG_DATA" -m immediate stop >/dev/null 2>&1 || true
+}
+
 softtoken_keyring_session() {
     mkdir -p "$1"
     XDG_DATA_HOME="$1" dbus-run-session -- sh -c \

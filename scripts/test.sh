@@ -18,12 +18,15 @@ cargo clippy --all-targets -- -D warnings
 # virtual X display, all in a temporary folder, so tests never touch the
 # user's real keyring or tokens.
 tmp=$(mktemp -d)
-trap 'kill ${SOFTTOKEN_XVFB_PID:-} 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill ${SOFTTOKEN_XVFB_PID:-} 2>/dev/null || true; softtoken_stop_postgres; rm -rf "$tmp" "${pgdir:-}"' EXIT
 mkdir -p "$tmp/data" "$tmp/run" && chmod 700 "$tmp/run"
 export XDG_DATA_HOME="$tmp/data" XDG_RUNTIME_DIR="$tmp/run"
 softtoken_start_xvfb 90
 export SOFTTOKEN_TEST_DISPLAY="$SOFTTOKEN_DISPLAY"
 export SOFTTOKEN_REAL_KEYRING=1
+# The server tests run on SQLite and on this throwaway PostgreSQL cluster.
+pgdir=$(mktemp -d)
+softtoken_start_postgres "$pgdir"
 
 echo "== cargo test (private D-Bus session with gnome-keyring, Xvfb on $SOFTTOKEN_DISPLAY)"
 # Tests that need this display and keyring are #[ignore]d elsewhere (so a

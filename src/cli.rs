@@ -208,7 +208,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    disable_core_dumps();
+    crate::files::disable_core_dumps();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -222,23 +222,6 @@ where
             eprintln!("softtoken: {}", failure.message());
             failure.exit_code()
         }
-    }
-}
-
-/// A crash must not write the secrets and PINs this process holds to a core
-/// file; on Linux the process is also made non-dumpable, which keeps other
-/// programs of the same user from attaching a debugger to read its memory.
-fn disable_core_dumps() {
-    #[cfg(unix)]
-    // SAFETY: plain system calls with valid arguments; failure leaves the defaults.
-    unsafe {
-        let none = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::setrlimit(libc::RLIMIT_CORE, &none);
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
 }
 

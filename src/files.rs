@@ -206,3 +206,20 @@ mod tests {
         DataLock::acquire(tmp.path(), "x.lock", Duration::ZERO).unwrap();
     }
 }
+
+/// A crash must not write the secrets and PINs this process holds to a core
+/// file; on Linux the process is also made non-dumpable, which keeps other
+/// programs of the same user from attaching a debugger to read its memory.
+pub fn disable_core_dumps() {
+    #[cfg(unix)]
+    // SAFETY: plain system calls with valid arguments; failure leaves the defaults.
+    unsafe {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+}

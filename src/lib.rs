@@ -1,9 +1,10 @@
 //! SoftToken: a soft-token authenticator for EPCS two-factor signing.
 //!
 //! The core modules ([`otp`], [`link`], [`device`], [`pin`], [`vault`],
-//! [`store`], [`tokens`], [`clock`]) never import Slint, so they can be tested
+//! [`store`], [`tokens`], [`clock`], [`protocol`]) never import Slint, so they can be tested
 //! and reused without a display; [`ui`] is the Slint glue and [`qa`] the
-//! scripted UI test runner; [`cli`] is the command line.
+//! scripted UI test runner; [`cli`] is the command line; [`server`] is
+//! `softtoken-server`, the issuer and verifier (no Slint either).
 
 pub mod app;
 pub mod cli;
@@ -16,7 +17,9 @@ pub mod instance;
 pub mod link;
 pub mod otp;
 pub mod pin;
+pub mod protocol;
 pub mod qa;
+pub mod server;
 pub mod store;
 pub mod tokens;
 pub mod ui;

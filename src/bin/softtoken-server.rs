@@ -1,0 +1,4 @@
+//! `softtoken-server`: see `softtoken_server --help` and docs/PROTOCOL.md.
+fn main() -> std::process::ExitCode {
+    softtoken::server::cli::main()
+}

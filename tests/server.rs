@@ -1,0 +1,588 @@
+//! softtoken-server's rules, run on SQLite (in memory) and, under
+//! scripts/test.sh, on the throwaway PostgreSQL cluster it starts
+//! (SOFTTOKEN_TEST_POSTGRES). The same test body runs on both.
+
+use std::sync::Arc;
+
+use softtoken::clock::ManualClock;
+use softtoken::device::DeviceId;
+use softtoken::otp::{self, CodeFormat};
+use softtoken::protocol::{ActivationCode, ClientActivation, VerifyRequest};
+use softtoken::server::db::Db;
+use softtoken::server::pskc::{self, PskcError, Unlock};
+use softtoken::server::seal::ServerKey;
+use softtoken::server::service::{EnrollRequest, EnrollResponse};
+use softtoken::server::{Actor, Policy, Refusal, Server, ServerError};
+
+const T0: u64 = 1_800_000_000;
+const PHONE: &str = "PHONEPHONEPHONE2";
+const OTHER_PHONE: &str = "PHONEPHONEPHONE3";
+const DESK: &str = "DESKDESKDESKDESK";
+
+fn admin() -> Actor {
+    Actor {
+        name: "admin:test".into(),
+        source: "127.0.0.1".into(),
+    }
+}
+
+/// A fresh, empty database: in-memory SQLite, or a new PostgreSQL database.
+async fn fresh_url(postgres: bool) -> String {
+    if !postgres {
+        return "sqlite::memory:".into();
+    }
+    let base = std::env::var("SOFTTOKEN_TEST_POSTGRES").expect("SOFTTOKEN_TEST_POSTGRES (scripts/test.sh sets it)");
+    let name = format!("t_{}", softtoken::protocol::random_id(&mut rand::rngs::OsRng, 8));
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
+        .await
+        .unwrap();
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    format!("{base}/{name}")
+}
+
+struct Fx {
+    server: Server,
+    clock: ManualClock,
+}
+
+async fn fx(postgres: bool) -> Fx {
+    let db = Db::connect(&fresh_url(postgres).await).await.unwrap();
+    let clock = ManualClock::new(T0);
+    let server = Server::new(
+        db,
+        ServerKey::from_bytes(&[7; 32]),
+        Arc::new(clock.clone()),
+        Policy::default(),
+    );
+    Fx { server, clock }
+}
+
+impl Fx {
+    async fn enroll(&self, account: &str, pdids: &[&str], sync: u64) -> EnrollResponse {
+        self.server
+            .enroll(
+                &admin(),
+                EnrollRequest {
+                    issuer: "Clinic".into(),
+                    account: account.into(),
+                    prescribing_devices: pdids.iter().map(|s| s.to_string()).collect(),
+                    sync_seconds: sync,
+                    server_url: Some("https://ehr.example".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The app's half: agree the seed; returns it and the credential ID,
+    /// confirmed unless `confirm` is false.
+    async fn activate(
+        &self,
+        e: &EnrollResponse,
+        device: &str,
+        confirm: bool,
+    ) -> Result<(Vec<u8>, String), ServerError> {
+        let code = ActivationCode::parse(&e.activation_code).unwrap();
+        let (client, req) =
+            ClientActivation::start(&mut rand::rngs::OsRng, &e.enrollment_id, code, device.parse().unwrap());
+        let resp = self.server.activate(&admin(), req).await?;
+        let agreed = client.finish(&resp).expect("the server proves it knew the code");
+        if confirm {
+            self.server
+                .confirm(&admin(), client.confirm_request(&agreed, &resp))
+                .await?;
+        }
+        Ok((agreed.seed.to_vec(), resp.credential_id))
+    }
+
+    async fn verify(&self, account: &str, code: &str, pd: Option<&str>) -> Result<String, ServerError> {
+        self.server
+            .verify(
+                &admin(),
+                VerifyRequest {
+                    account: Some(account.into()),
+                    code: code.into(),
+                    prescribing_device_id: pd.map(Into::into),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|r| r.credential_id)
+    }
+}
+
+fn code(seed: &[u8], t: u64) -> String {
+    otp::totp(seed, CodeFormat::default(), 30, t).unwrap()
+}
+
+fn refusal(r: Result<String, ServerError>) -> Refusal {
+    match r {
+        Err(ServerError::Refused(r)) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn full_flow(pg: bool) {
+    let f = fx(pg).await;
+    let e = f.enroll("dr.a", &[DESK], 0).await;
+    assert!(e
+        .link
+        .starts_with("softtoken://activate?v=2&server=https%3A%2F%2Fehr%2Eexample&id="));
+    assert!(
+        !e.link.contains(&e.activation_code.replace('-', "")),
+        "the link carries no code"
+    );
+    let (seed, cred) = f.activate(&e, PHONE, true).await.unwrap();
+    assert_eq!(seed.len(), 20);
+    let c = code(&seed, T0);
+    assert_eq!(f.verify("dr.a", &c, Some(DESK)).await.unwrap(), cred);
+    assert_eq!(refusal(f.verify("dr.a", &c, Some(DESK)).await), Refusal::Replayed);
+    // The same step is refused even by credential ID.
+    let by_id = f
+        .server
+        .verify(
+            &admin(),
+            VerifyRequest {
+                credential_id: Some(cred.clone()),
+                code: c.clone(),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(by_id, Err(ServerError::Refused(Refusal::Replayed))));
+    f.clock.advance(30);
+    assert!(f.server.revoke(&admin(), &cred, "lost phone").await.unwrap());
+    assert_eq!(
+        refusal(f.verify("dr.a", &code(&seed, T0 + 30), None).await),
+        Refusal::Revoked
+    );
+    let tokens = f.server.tokens("dr.a").await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].state, "revoked");
+    assert_eq!(tokens[0].device_id.as_deref(), Some(PHONE));
+    assert!(f.server.audit_verify().await.unwrap() >= 6);
+}
+
+async fn activation_codes(pg: bool) {
+    let f = fx(pg).await;
+    let e = f.enroll("dr.b", &[], 0).await;
+    let good = ActivationCode::parse(&e.activation_code).unwrap();
+    let wrong = if good.as_str().starts_with('A') {
+        "BBBB-BBBB"
+    } else {
+        "AAAA-AAAA"
+    };
+    let mut bad = e.clone();
+    bad.activation_code = wrong.into();
+    for left in (1..=4).rev() {
+        match f.activate(&bad, PHONE, true).await {
+            Err(ServerError::WrongActivationCode { tries_left }) => assert_eq!(tries_left, left),
+            other => panic!("expected a wrong code, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        f.activate(&bad, PHONE, true).await,
+        Err(ServerError::EnrollmentVoid)
+    ));
+    assert!(matches!(
+        f.activate(&e, PHONE, true).await,
+        Err(ServerError::EnrollmentVoid)
+    ));
+
+    let e = f.enroll("dr.b", &[], 0).await;
+    f.clock.advance(600);
+    assert!(matches!(
+        f.activate(&e, PHONE, true).await,
+        Err(ServerError::ActivationExpired)
+    ));
+
+    let e = f.enroll("dr.b", &[], 0).await;
+    f.activate(&e, PHONE, true).await.unwrap();
+    assert!(matches!(
+        f.activate(&e, OTHER_PHONE, true).await,
+        Err(ServerError::EnrollmentUsed)
+    ));
+
+    let mut unknown = e.clone();
+    unknown.enrollment_id = "nosuchenrollment".into();
+    assert!(matches!(
+        f.activate(&unknown, PHONE, true).await,
+        Err(ServerError::UnknownEnrollment)
+    ));
+}
+
+async fn separate_device(pg: bool) {
+    let f = fx(pg).await;
+    let e = f.enroll("dr.c", &[DESK], 0).await;
+    assert!(matches!(
+        f.activate(&e, DESK, true).await,
+        Err(ServerError::PrescribingDevice)
+    ));
+    // The refusal does not use up the code: the phone still activates.
+    let (seed, _) = f.activate(&e, PHONE, true).await.unwrap();
+    // A prescribing device the EHR names only at signing time.
+    assert_eq!(
+        refusal(f.verify("dr.c", &code(&seed, T0), Some(PHONE)).await),
+        Refusal::SameDevice
+    );
+    f.verify("dr.c", &code(&seed, T0), Some(DESK)).await.unwrap();
+}
+
+async fn unconfirmed_activations(pg: bool) {
+    let f = fx(pg).await;
+    let e = f.enroll("dr.d", &[], 0).await;
+    let code_text = e.activation_code.clone();
+    let ac = ActivationCode::parse(&code_text).unwrap();
+    let (client, req) = ClientActivation::start(&mut rand::rngs::OsRng, &e.enrollment_id, ac, PHONE.parse().unwrap());
+    let resp = f.server.activate(&admin(), req).await.unwrap();
+    let agreed = client.finish(&resp).unwrap();
+    // Not confirmed: the seed does not verify.
+    assert_eq!(
+        refusal(f.verify("dr.d", &code(&agreed.seed, T0), None).await),
+        Refusal::NoToken
+    );
+    // Confirmed too late: void.
+    f.clock.advance(601);
+    let late = f.server.confirm(&admin(), client.confirm_request(&agreed, &resp)).await;
+    assert!(matches!(late, Err(ServerError::ConfirmationExpired)), "{late:?}");
+    assert_eq!(
+        refusal(f.verify("dr.d", &code(&agreed.seed, T0 + 601), None).await),
+        Refusal::NoToken
+    );
+    assert!(matches!(
+        f.activate(&e, PHONE, true).await,
+        Err(ServerError::EnrollmentVoid)
+    ));
+    // A wrong confirmation MAC voids it too.
+    let e = f.enroll("dr.d", &[], 0).await;
+    let ac = ActivationCode::parse(&e.activation_code).unwrap();
+    let (client, req) = ClientActivation::start(&mut rand::rngs::OsRng, &e.enrollment_id, ac, PHONE.parse().unwrap());
+    let resp = f.server.activate(&admin(), req).await.unwrap();
+    let agreed = client.finish(&resp).unwrap();
+    let mut forged = client.confirm_request(&agreed, &resp);
+    forged.client_mac = softtoken::protocol::encode(&[0u8; 32]);
+    assert!(matches!(
+        f.server.confirm(&admin(), forged).await,
+        Err(ServerError::ConfirmationFailed)
+    ));
+    assert!(matches!(
+        f.server.confirm(&admin(), client.confirm_request(&agreed, &resp)).await,
+        Err(ServerError::UnknownCredential)
+    ));
+}
+
+async fn throttling(pg: bool) {
+    let f = fx(pg).await;
+    let e = f.enroll("dr.e", &[], 0).await;
+    let (seed, _) = f.activate(&e, PHONE, true).await.unwrap();
+    let right = code(&seed, f.clock.now_value());
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    for _ in 0..4 {
+        assert_eq!(refusal(f.verify("dr.e", wrong, None).await), Refusal::WrongCode);
+    }
+    // The 5th failure starts the waits.
+    assert_eq!(refusal(f.verify("dr.e", wrong, None).await), Refusal::WrongCode);
+    assert_eq!(
+        refusal(f.verify("dr.e", &right, None).await),
+        Refusal::Throttled { retry_after: 1 }
+    );
+    // Up to 100 failures in a row, each after its wait.
+    for _ in 5..100 {
+        f.clock.advance(301);
+        assert_eq!(refusal(f.verify("dr.e", wrong, None).await), Refusal::WrongCode);
+    }
+    f.clock.advance(301);
+    let now_code = code(&seed, f.clock.now_value());
+    assert_eq!(refusal(f.verify("dr.e", &now_code, None).await), Refusal::Disabled);
+}
+
+async fn drift_is_remembered(pg: bool) {
+    let f = fx(pg).await;
+    let e = f.enroll("dr.f", &[], 0).await;
+    let (seed, _) = f.activate(&e, PHONE, true).await.unwrap();
+    // The phone runs one step ahead.
+    f.verify("dr.f", &code(&seed, T0 + 30), None).await.unwrap();
+    f.clock.advance(60);
+    // Now it is two steps ahead: outside ±1, inside ±1 around the drift.
+    f.verify("dr.f", &code(&seed, T0 + 60 + 60), None).await.unwrap();
+    // Three ahead of the remembered drift is still refused.
+    f.clock.advance(60);
+    assert_eq!(
+        refusal(f.verify("dr.f", &code(&seed, T0 + 120 + 150), None).await),
+        Refusal::WrongCode
+    );
+}
+
+async fn replacement(pg: bool) {
+    let f = fx(pg).await;
+    let (old_seed, old) = f.activate(&f.enroll("dr.g", &[], 0).await, PHONE, true).await.unwrap();
+    let e2 = f.enroll("dr.g", &[], 0).await;
+    assert_eq!(e2.replaces, vec![old.clone()]);
+    let ac = ActivationCode::parse(&e2.activation_code).unwrap();
+    let (client, req) = ClientActivation::start(
+        &mut rand::rngs::OsRng,
+        &e2.enrollment_id,
+        ac,
+        OTHER_PHONE.parse().unwrap(),
+    );
+    let resp = f.server.activate(&admin(), req).await.unwrap();
+    let agreed = client.finish(&resp).unwrap();
+    // Until the new one is confirmed, the old one keeps working.
+    assert_eq!(f.verify("dr.g", &code(&old_seed, T0), None).await.unwrap(), old);
+    f.server
+        .confirm(&admin(), client.confirm_request(&agreed, &resp))
+        .await
+        .unwrap();
+    f.clock.advance(30);
+    assert_eq!(
+        f.verify("dr.g", &code(&agreed.seed, T0 + 30), None).await.unwrap(),
+        resp.credential_id
+    );
+    f.clock.advance(30);
+    let a = admin();
+    let r = f.server.verify(
+        &a,
+        VerifyRequest {
+            credential_id: Some(old),
+            code: code(&old_seed, T0 + 60),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(r.await, Err(ServerError::Refused(Refusal::Revoked))));
+}
+
+async fn sync_delay(pg: bool) {
+    let f = fx(pg).await;
+    let (seed, _) = f
+        .activate(&f.enroll("dr.h", &[], 3600).await, PHONE, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal(f.verify("dr.h", &code(&seed, T0), None).await),
+        Refusal::NotReady {
+            ready_at: T0 + 3600,
+            retry_after: 3600
+        }
+    );
+    f.clock.advance(3600);
+    f.verify("dr.h", &code(&seed, T0 + 3600), None).await.unwrap();
+}
+
+async fn signed_revocation(pg: bool) {
+    let f = fx(pg).await;
+    let (seed, cred) = f.activate(&f.enroll("dr.i", &[], 0).await, PHONE, true).await.unwrap();
+    let forged = softtoken::protocol::RevokeRequest {
+        credential_id: cred.clone(),
+        time: T0,
+        mac: softtoken::protocol::manage_mac(&[1; 20], &cred, "revoke", T0),
+    };
+    assert!(matches!(
+        f.server.revoke_signed(&admin(), forged).await,
+        Err(ServerError::Unauthorized)
+    ));
+    let stale = softtoken::protocol::RevokeRequest {
+        credential_id: cred.clone(),
+        time: T0 - 3600,
+        mac: softtoken::protocol::manage_mac(&seed, &cred, "revoke", T0 - 3600),
+    };
+    assert!(matches!(
+        f.server.revoke_signed(&admin(), stale).await,
+        Err(ServerError::BadRequest(_))
+    ));
+    let real = softtoken::protocol::RevokeRequest {
+        credential_id: cred.clone(),
+        time: T0,
+        mac: softtoken::protocol::manage_mac(&seed, &cred, "revoke", T0),
+    };
+    assert!(f.server.revoke_signed(&admin(), real).await.unwrap());
+    assert_eq!(
+        refusal(f.verify("dr.i", &code(&seed, T0), None).await),
+        Refusal::Revoked
+    );
+}
+
+fn figure(n: u32) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/data/pskc/rfc6030-figure{n}.pskcxml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+const RFC_PSK: [u8; 16] = [
+    0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12,
+];
+
+async fn hard_tokens(pg: bool) {
+    let f = fx(pg).await;
+    let keys = pskc::parse(&figure(6), Unlock::PreShared(&RFC_PSK)).unwrap();
+    assert_eq!(f.server.import_hard_tokens(&admin(), "Clinic", keys).await.unwrap(), 1);
+    let again = pskc::parse(&figure(6), Unlock::PreShared(&RFC_PSK)).unwrap();
+    assert!(
+        f.server.import_hard_tokens(&admin(), "Clinic", again).await.is_err(),
+        "a serial imports once"
+    );
+    // RFC 4226 Appendix D, 8 digits: the fob has been pressed three times.
+    let wrong = f
+        .server
+        .activate_hard_token(&admin(), "987654321", "dr.j", "12345678")
+        .await;
+    assert!(matches!(wrong, Err(ServerError::Refused(Refusal::WrongCode))));
+    let id = f
+        .server
+        .activate_hard_token(&admin(), "987654321", "dr.j", "26969429")
+        .await
+        .unwrap();
+    let taken = f
+        .server
+        .activate_hard_token(&admin(), "987654321", "dr.k", "40338314")
+        .await;
+    assert!(matches!(taken, Err(ServerError::SerialTaken(_))));
+    // Counter 3 was used at activation; 4 verifies, then 5; 3 is a replay.
+    assert_eq!(f.verify("dr.j", "40338314", None).await.unwrap(), id);
+    assert_eq!(refusal(f.verify("dr.j", "40338314", None).await), Refusal::Replayed);
+    assert_eq!(f.verify("dr.j", "68254676", None).await.unwrap(), id);
+    assert_eq!(refusal(f.verify("dr.j", "26969429", None).await), Refusal::Replayed);
+}
+
+async fn audit_tampering(pg: bool) {
+    for attack in ["edit", "delete_middle", "delete_last", "insert"] {
+        let f = fx(pg).await;
+        let (seed, _) = f.activate(&f.enroll("dr.l", &[], 0).await, PHONE, true).await.unwrap();
+        f.verify("dr.l", &code(&seed, T0), None).await.unwrap();
+        let n = f.server.audit_verify().await.unwrap();
+        assert_eq!(n, 4, "enrollment, agreed, confirmed, verified");
+        let sql = match attack {
+            "edit" => "UPDATE audit SET detail = '{}' WHERE seq = 2".to_string(),
+            "delete_middle" => "DELETE FROM audit WHERE seq = 2".to_string(),
+            "delete_last" => format!("DELETE FROM audit WHERE seq = {n}"),
+            _ => "INSERT INTO audit (seq, at, actor, source, event, subject, detail, hash) \
+                  SELECT 99, at, actor, source, event, subject, detail, hash FROM audit WHERE seq = 1"
+                .to_string(),
+        };
+        sqlx::query(&sql).execute(&f.server.db.pool).await.unwrap();
+        match f.server.audit_verify().await {
+            Err(ServerError::AuditBroken { .. }) => {}
+            other => panic!("{attack}: expected a broken chain, got {other:?}"),
+        }
+    }
+}
+
+trait NowValue {
+    fn now_value(&self) -> u64;
+}
+impl NowValue for ManualClock {
+    fn now_value(&self) -> u64 {
+        softtoken::clock::Clock::now(self)
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(false).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs the PostgreSQL that scripts/test.sh starts"]
+            async fn $name() { super::$name(true).await })*
+        }
+    };
+}
+
+both!(
+    full_flow,
+    activation_codes,
+    separate_device,
+    unconfirmed_activations,
+    throttling,
+    drift_is_remembered,
+    replacement,
+    sync_delay,
+    signed_revocation,
+    hard_tokens,
+    audit_tampering,
+);
+
+// ---- PSKC (RFC 6030's own examples are the vectors) ----
+
+#[test]
+fn pskc_plain_figure_2() {
+    let keys = pskc::parse(&figure(2), Unlock::None).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].serial, "12345678");
+    assert_eq!(&*keys[0].secret, b"12345678901234567890");
+    assert_eq!(keys[0].counter, Some(0));
+    assert_eq!(keys[0].params.digits, 6);
+}
+
+#[test]
+fn pskc_pre_shared_key_figure_6() {
+    let keys = pskc::parse(&figure(6), Unlock::PreShared(&RFC_PSK)).unwrap();
+    assert_eq!(keys[0].serial, "987654321");
+    assert_eq!(&*keys[0].secret, b"12345678901234567890");
+    assert_eq!(keys[0].params.digits, 8);
+    let mut wrong = RFC_PSK;
+    wrong[0] ^= 1;
+    // A wrong key fails the MAC key's padding or, rarely, the MAC.
+    assert!(matches!(
+        pskc::parse(&figure(6), Unlock::PreShared(&wrong)),
+        Err(PskcError::WrongKey | PskcError::Mac(_))
+    ));
+    assert_eq!(pskc::parse(&figure(6), Unlock::None).unwrap_err(), PskcError::NeedKey);
+    // A changed ValueMAC is caught before anything is decrypted.
+    let tampered = figure(6).replace("Su+NvtQfmvfJzF6bmQiJqoLRExc=", "Tu+NvtQfmvfJzF6bmQiJqoLRExc=");
+    assert_eq!(
+        pskc::parse(&tampered, Unlock::PreShared(&RFC_PSK)).unwrap_err(),
+        PskcError::Mac("987654321".into())
+    );
+}
+
+#[test]
+fn pskc_password_figure_7() {
+    let keys = pskc::parse(&figure(7), Unlock::Password("qwerty")).unwrap();
+    assert_eq!(keys[0].serial, "987654321");
+    assert_eq!(&*keys[0].secret, b"12345678901234567890");
+    assert!(matches!(
+        pskc::parse(&figure(7), Unlock::Password("qwertz")),
+        Err(PskcError::WrongKey | PskcError::Mac(_))
+    ));
+    assert_eq!(
+        pskc::parse(&figure(7), Unlock::None).unwrap_err(),
+        PskcError::NeedPassword
+    );
+}
+
+#[test]
+fn pskc_hostile_files_are_refused() {
+    let doctype = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><KeyContainer>&e;</KeyContainer>";
+    assert_eq!(pskc::parse(doctype, Unlock::None).unwrap_err(), PskcError::Doctype);
+    assert_eq!(pskc::parse("<a/>", Unlock::None).unwrap_err(), PskcError::NoContainer);
+    assert!(matches!(
+        pskc::parse("<KeyContainer><KeyPackage>", Unlock::None),
+        Err(PskcError::Xml(_))
+    ));
+    let deep = format!("<KeyContainer>{}", "<a>".repeat(100));
+    assert!(matches!(pskc::parse(&deep, Unlock::None), Err(PskcError::Xml(_))));
+    let huge_iter = figure(7).replace("<IterationCount>1000<", "<IterationCount>4000000000<");
+    assert!(matches!(
+        pskc::parse(&huge_iter, Unlock::Password("qwerty")),
+        Err(PskcError::Unsupported(_))
+    ));
+    let short = figure(2).replace("MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=", "MTIz");
+    assert!(matches!(pskc::parse(&short, Unlock::None), Err(PskcError::Key(_, _))));
+    let dup = figure(2).replace("</KeyContainer>", "") + &figure(2)[figure(2).find("<KeyPackage>").unwrap()..];
+    assert!(matches!(pskc::parse(&dup, Unlock::None), Err(PskcError::Key(_, _))));
+}
+
+#[test]
+fn device_ids_in_tests_are_valid() {
+    for d in [PHONE, OTHER_PHONE, DESK] {
+        d.parse::<DeviceId>().unwrap();
+    }
+}
