@@ -1,0 +1,514 @@
+//! softtoken-server as a process on loopback: the whole flow over HTTP and
+//! its command line, malformed requests, concurrent verification of one
+//! code (SQLite, and two processes on one PostgreSQL), and what it links.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use softtoken::otp::{self, CodeFormat};
+use softtoken::protocol::{ActivateResponse, ActivationCode, ClientActivation, ConfirmRequest};
+use softtoken::server::service::EnrollResponse;
+
+const BIN: &str = env!("CARGO_BIN_EXE_softtoken-server");
+const PHONE: &str = "PHONEPHONEPHONE2";
+const DESK: &str = "DESKDESKDESKDESK";
+
+struct Running {
+    child: Child,
+    url: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server_cmd(dir: &Path, db: Option<&str>, key: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data-dir").arg(dir).arg("--server-key").arg(key);
+    if let Some(db) = db {
+        c.arg("--database").arg(db);
+    }
+    c
+}
+
+/// Starts `serve` on a free loopback port and waits for its first line.
+fn start(dir: &Path, db: Option<&str>, key: &Path) -> Running {
+    let mut child = server_cmd(dir, db, key)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .strip_prefix("softtoken-server listening on ")
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let stderr = child.stderr.take().unwrap();
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push_str(&l);
+        }
+    });
+    Running {
+        child,
+        url: format!("http://{addr}"),
+        log,
+    }
+}
+
+fn cli(dir: &Path, db: Option<&str>, key: &Path, args: &[&str]) -> std::process::Output {
+    let out = server_cmd(dir, db, key).args(args).output().unwrap();
+    out
+}
+
+fn cli_ok(dir: &Path, db: Option<&str>, key: &Path, args: &[&str]) -> String {
+    let out = cli(dir, db, key, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(15)))
+        .build()
+        .new_agent()
+}
+
+/// (status, body) of a JSON POST.
+fn post(a: &ureq::Agent, url: &str, key: Option<&str>, body: &str) -> (u16, String) {
+    let mut req = a.post(url).header("Content-Type", "application/json");
+    if let Some(k) = key {
+        req = req.header("Authorization", &format!("Bearer {k}"));
+    }
+    let mut resp = req.send(body).unwrap();
+    (
+        resp.status().as_u16(),
+        resp.body_mut().read_to_string().unwrap_or_default(),
+    )
+}
+
+fn now() -> u64 {
+    otp::unix_now().unwrap()
+}
+
+fn code_now(seed: &[u8]) -> String {
+    otp::totp(seed, CodeFormat::default(), 30, now()).unwrap()
+}
+
+/// The app's half over HTTP; returns the seed and credential ID.
+fn activate(a: &ureq::Agent, base: &str, e: &EnrollResponse, device: &str) -> (Vec<u8>, String) {
+    let code = ActivationCode::parse(&e.activation_code).unwrap();
+    let (client, req) =
+        ClientActivation::start(&mut rand::rngs::OsRng, &e.enrollment_id, code, device.parse().unwrap());
+    let (status, body) = post(
+        a,
+        &format!("{base}/v1/activate"),
+        None,
+        &serde_json::to_string(&req).unwrap(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let resp: ActivateResponse = serde_json::from_str(&body).unwrap();
+    let agreed = client.finish(&resp).unwrap();
+    let confirm: ConfirmRequest = client.confirm_request(&agreed, &resp);
+    let (status, body) = post(
+        a,
+        &format!("{base}/v1/activate/confirm"),
+        None,
+        &serde_json::to_string(&confirm).unwrap(),
+    );
+    assert_eq!(status, 200, "{body}");
+    (agreed.seed.to_vec(), resp.credential_id)
+}
+
+fn verify_body(account: &str, code: &str, pd: Option<&str>) -> String {
+    let mut v = serde_json::json!({ "account": account, "code": code });
+    if let Some(pd) = pd {
+        v["prescribing_device_id"] = pd.into();
+    }
+    v.to_string()
+}
+
+/// Waits for the next TOTP step if fewer than `margin` seconds are left, so
+/// a test's codes stay valid while it runs.
+fn fresh_step(margin: u64) {
+    let left = otp::seconds_left(30, now());
+    if left < margin {
+        std::thread::sleep(Duration::from_secs(left + 1));
+    }
+}
+
+#[test]
+fn end_to_end_over_http_and_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("server.key");
+    let s = start(dir.path(), None, &key);
+    let a = agent();
+    let ehr = cli_ok(
+        dir.path(),
+        None,
+        &key,
+        &["api-key", "--name", "ehr", "--role", "verify"],
+    );
+    let ehr = ehr.trim();
+    let out = cli_ok(
+        dir.path(),
+        None,
+        &key,
+        &[
+            "enroll",
+            "--issuer",
+            "Clinic",
+            "--account",
+            "dr.x",
+            "--pdid",
+            DESK,
+            "--json",
+        ],
+    );
+    let e: EnrollResponse = serde_json::from_str(&out).unwrap();
+    let port = s.url.rsplit(':').next().unwrap();
+    assert!(e.link.contains(&format!("127%2E0%2E0%2E1%3A{port}")), "{}", e.link);
+
+    fresh_step(10);
+    let (seed, cred) = activate(&a, &s.url, &e, PHONE);
+    let verify = format!("{}/v1/verify", s.url);
+    let c = code_now(&seed);
+    assert_eq!(post(&a, &verify, None, &verify_body("dr.x", &c, Some(DESK))).0, 401);
+    let (status, body) = post(&a, &verify, Some(ehr), &verify_body("dr.x", &c, Some(DESK)));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&cred));
+    let (status, body) = post(&a, &verify, Some(ehr), &verify_body("dr.x", &c, Some(DESK)));
+    assert_eq!(status, 403);
+    assert!(body.contains("\"error\":\"replayed\""), "{body}");
+    // The EHR names the phone as its prescribing device: refused.
+    let (status, body) = post(&a, &verify, Some(ehr), &verify_body("dr.x", &c, Some(PHONE)));
+    assert_eq!((status, body.contains("same_device")), (403, true), "{body}");
+    // A verify key may not enroll.
+    let (status, _) = post(
+        &a,
+        &format!("{}/v1/admin/enrollments", s.url),
+        Some(ehr),
+        "{\"issuer\":\"a\",\"account\":\"b\"}",
+    );
+    assert_eq!(status, 403);
+
+    let mut t = a.get(&format!("{}/v1/time", s.url)).call().unwrap();
+    let time: serde_json::Value = serde_json::from_str(&t.body_mut().read_to_string().unwrap()).unwrap();
+    assert!(time["unix"].as_u64().unwrap().abs_diff(now()) <= 2);
+
+    let listed = cli_ok(dir.path(), None, &key, &["tokens", "dr.x"]);
+    assert!(
+        listed.contains(&cred) && listed.contains("active") && listed.contains(PHONE),
+        "{listed}"
+    );
+    cli_ok(dir.path(), None, &key, &["revoke", &cred]);
+    let (status, body) = post(&a, &verify, Some(ehr), &verify_body("dr.x", &code_now(&seed), None));
+    assert_eq!((status, body.contains("revoked")), (403, true), "{body}");
+
+    let audit = cli_ok(dir.path(), None, &key, &["audit", "verify"]);
+    assert!(audit.contains("intact"), "{audit}");
+    let csv = cli_ok(dir.path(), None, &key, &["audit", "export", "--format", "csv"]);
+    for ev in [
+        "enrollment.created",
+        "activation.agreed",
+        "activation.confirmed",
+        "verify.passed",
+        "verify.failed",
+        "token.revoked",
+    ] {
+        assert!(csv.contains(ev), "{ev} missing from the audit export");
+    }
+    // Never logged or exported: the activation code and the seed.
+    let seed_hex = data_encoding::HEXLOWER.encode(&seed);
+    let seed_b32 = data_encoding::BASE32_NOPAD.encode(&seed);
+    let everything = format!("{csv}{}", s.log.lock().unwrap());
+    for secret in [
+        e.activation_code.as_str(),
+        &e.activation_code.replace('-', ""),
+        &seed_hex,
+        &seed_b32,
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "a secret appears in the log or audit trail"
+        );
+    }
+    // An edited row is found by `audit verify`, with a failing exit code.
+    drop(s);
+    let db = dir.path().join("server.db");
+    let conn = Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE audit SET actor='someone' WHERE seq=3\"); c.commit()"])
+        .arg(&db)
+        .status()
+        .unwrap();
+    assert!(conn.success());
+    let out = cli(dir.path(), None, &key, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("broken at entry 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_server_key_must_be_private_and_match_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("server.key");
+    cli_ok(dir.path(), None, &key, &["tokens", "nobody"]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = cli(dir.path(), None, &key, &["tokens", "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
+    let other = dir.path().join("other.key");
+    softtoken::server::seal::ServerKey::create(&other).unwrap();
+    let out = cli(dir.path(), None, &other, &["tokens", "nobody"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the key this database was set up with"));
+    std::fs::remove_file(&key).unwrap();
+    let out = cli(dir.path(), None, &key, &["tokens", "nobody"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("restore it from your backup"));
+    // Plain HTTP is refused off loopback.
+    let fresh = tempfile::tempdir().unwrap();
+    let out = cli(
+        fresh.path(),
+        None,
+        &fresh.path().join("k"),
+        &["serve", "--listen", "0.0.0.0:0"],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only allowed on a loopback address"));
+}
+
+#[test]
+fn malformed_requests_are_answered_never_with_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("server.key");
+    let s = start(dir.path(), None, &key);
+    let admin = cli_ok(dir.path(), None, &key, &["api-key", "--name", "adm", "--role", "admin"]);
+    let admin = admin.trim();
+    let a = agent();
+    let zero_key = softtoken::protocol::encode(&[0u8; 32]);
+    let nonce = softtoken::protocol::encode(&[0u8; 16]);
+    let big = "x".repeat(20_000);
+    let generic = vec![
+        String::new(),
+        "{".into(),
+        "null".into(),
+        "[]".into(),
+        "42".into(),
+        "\"text\"".into(),
+        "{}".into(),
+        "{\"v\":\"2\"}".into(),
+        format!("{{\"a\":\"{big}\"}}"),
+        "[".repeat(10_000),
+        "{\"code\":123456}".into(),
+        "{\"account\":\"\u{202e}x\",\"code\":\"123456\"}".into(),
+        "{\"account\":\"a\",\"credential_id\":\"b\",\"code\":\"123456\"}".into(),
+        "{\"account\":\"a\",\"code\":\"12345a\"}".into(),
+        "{\"account\":\"a\",\"code\":\"123456\",\"prescribing_device_id\":\"??\"}".into(),
+        "{\"credential_id\":\"x\",\"time\":18446744073709551615,\"mac\":\"\"}".into(),
+        "{\"credential_id\":\"x\",\"time\":-1,\"mac\":\"\"}".into(),
+        format!("{{\"v\":2,\"enrollment_id\":\"x\",\"activation_code\":\"K7QM-2XWD\",\"device_id\":\"{PHONE}\",\"client_public\":\"{zero_key}\",\"client_nonce\":\"{nonce}\"}}"),
+        format!("{{\"v\":2,\"enrollment_id\":\"x\",\"activation_code\":\"K7QM-2XWD\",\"device_id\":\"{PHONE}\",\"client_public\":\"!!\",\"client_nonce\":\"{nonce}\"}}"),
+        "{\"v\":3,\"enrollment_id\":\"x\",\"activation_code\":\"\",\"device_id\":\"\",\"client_public\":\"\",\"client_nonce\":\"\"}".into(),
+        "{\"enrollment_id\":\"x\",\"credential_id\":\"y\",\"client_mac\":\"z\"}".into(),
+        "{\"issuer\":\"\",\"account\":\"b\"}".into(),
+        "{\"issuer\":\"a\",\"account\":\"b\",\"sync_seconds\":999999999,\"ttl_seconds\":5}".into(),
+        "{\"issuer\":\"a\",\"account\":\"b\",\"prescribing_devices\":[\"bad\"]}".into(),
+        "{\"issuer\":\"a\",\"pskc\":\"<!DOCTYPE x><KeyContainer/>\"}".into(),
+        "{\"issuer\":\"a\",\"pskc\":\"<KeyContainer>\",\"psk_hex\":\"zz\"}".into(),
+        "{\"serial\":\"nosuch\",\"account\":\"a\",\"code\":\"123456\"}".into(),
+        "{\"serial\":\"\",\"account\":\"a\",\"code\":\"1\"}".into(),
+    ];
+    let endpoints = [
+        "/v1/activate",
+        "/v1/activate/confirm",
+        "/v1/verify",
+        "/v1/revoke",
+        "/v1/admin/enrollments",
+        "/v1/admin/hard-tokens/import",
+        "/v1/admin/hard-tokens/activate",
+        "/v1/admin/tokens/x/revoke",
+        "/v1/nosuch",
+    ];
+    let mut answered = 0;
+    for ep in endpoints {
+        for body in &generic {
+            for key in [None, Some(admin)] {
+                let (status, text) = post(&a, &format!("{}{ep}", s.url), key, body);
+                assert!(
+                    status < 500,
+                    "{ep} answered {status} to {:?}: {text}",
+                    &body[..body.len().min(80)]
+                );
+                if status != 405 {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{ep} answered non-JSON {text:?}"));
+                    if status >= 400 {
+                        assert!(v["error"].is_string() && v["message"].is_string(), "{ep}: {text}");
+                    }
+                }
+                answered += 1;
+            }
+        }
+    }
+    // Query-string endpoints.
+    for q in ["", "?account=", "?nosuch=1", "?account=%FF", &format!("?account={big}")] {
+        let mut r = a
+            .get(&format!("{}/v1/admin/tokens{q}", s.url))
+            .header("Authorization", &format!("Bearer {admin}"))
+            .call()
+            .unwrap();
+        assert!(
+            r.status().as_u16() < 500,
+            "{q}: {}",
+            r.body_mut().read_to_string().unwrap_or_default()
+        );
+    }
+    let mut r = a
+        .get(&format!("{}/v1/admin/audit?format=xml", s.url))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .call()
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        400,
+        "{}",
+        r.body_mut().read_to_string().unwrap_or_default()
+    );
+    assert!(answered > 400);
+    // Still serving, and the audit chain still whole.
+    let mut t = a.get(&format!("{}/v1/time", s.url)).call().unwrap();
+    assert_eq!(t.status().as_u16(), 200);
+    let _ = t.body_mut().read_to_string();
+    assert!(cli_ok(dir.path(), None, &key, &["audit", "verify"]).contains("intact"));
+}
+
+/// `n` verifications of the same code at once, spread over `servers`;
+/// returns how many were accepted.
+fn same_code_at_once(servers: &[String], ehr: &str, account: &str, code: &str, n: usize) -> usize {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let url = format!("{}/v1/verify", servers[i % servers.len()]);
+            let body = verify_body(account, code, None);
+            let ehr = ehr.to_string();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let a = agent();
+                barrier.wait();
+                let (status, text) = post(&a, &url, Some(&ehr), &body);
+                assert!(status == 200 || status == 403, "{status}: {text}");
+                status == 200
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).filter(|ok| *ok).count()
+}
+
+fn concurrent_case(db: Option<&str>, processes: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("server.key");
+    let servers: Vec<Running> = (0..processes).map(|_| start(dir.path(), db, &key)).collect();
+    let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+    let ehr = cli_ok(dir.path(), db, &key, &["api-key", "--name", "ehr", "--role", "verify"]);
+    let out = cli_ok(
+        dir.path(),
+        db,
+        &key,
+        &[
+            "enroll",
+            "--issuer",
+            "C",
+            "--account",
+            "dr.y",
+            "--json",
+            "--url",
+            &urls[0],
+        ],
+    );
+    let e: EnrollResponse = serde_json::from_str(&out).unwrap();
+    fresh_step(12);
+    let (seed, _) = activate(&agent(), &urls[0], &e, PHONE);
+    let accepted = same_code_at_once(&urls, ehr.trim(), "dr.y", &code_now(&seed), 100);
+    assert_eq!(
+        accepted, 1,
+        "one code, {processes} server processes, 100 requests at once"
+    );
+}
+
+#[test]
+fn one_code_is_accepted_once_under_concurrency_on_sqlite() {
+    concurrent_case(None, 1);
+}
+
+#[test]
+#[ignore = "needs the PostgreSQL that scripts/test.sh starts"]
+fn two_processes_on_one_postgres_accept_a_code_once() {
+    let base = std::env::var("SOFTTOKEN_TEST_POSTGRES").expect("SOFTTOKEN_TEST_POSTGRES");
+    let name = format!("c_{}", softtoken::protocol::random_id(&mut rand::rngs::OsRng, 8));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
+            .await
+            .unwrap();
+        sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+    });
+    concurrent_case(Some(&format!("{base}/{name}")), 2);
+}
+
+#[test]
+fn the_server_binary_links_no_gui_code() {
+    let ldd = Command::new("ldd").arg(BIN).output().unwrap();
+    let libs = String::from_utf8_lossy(&ldd.stdout);
+    for gui in [
+        "libX11",
+        "libxcb",
+        "libxkbcommon",
+        "libwayland",
+        "libfontconfig",
+        "libfreetype",
+        "libGL",
+        "libEGL",
+    ] {
+        assert!(!libs.contains(gui), "softtoken-server links {gui}:\n{libs}");
+    }
+    // Nor is Slint or winit code linked in statically: no function of theirs
+    // is in the symbol table. (Debug information may still name their
+    // types.) The app binary is the control: the same search finds them.
+    let symbols = |path: &str| {
+        let out = Command::new("nm").args(["--defined-only", path]).output().unwrap();
+        assert!(out.status.success(), "nm failed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let app = symbols(env!("CARGO_BIN_EXE_softtoken"));
+    let server = symbols(BIN);
+    for needle in ["i_slint_core", "winit"] {
+        assert!(app.contains(needle), "control: the app binary has {needle} symbols");
+        assert!(!server.contains(needle), "softtoken-server has {needle} symbols");
+    }
+}
