@@ -580,7 +580,7 @@ mod tests {
         );
         assert_eq!(
             ActivationCode::parse("K7QM-2XWé"),
-            Err(ProtocolError::CodeCharacter('É'))
+            Err(ProtocolError::CodeCharacter('é'))
         );
         assert!(format!("{:?}", ActivationCode::parse("K7QM-2XWD").unwrap()).contains("redacted"));
     }
