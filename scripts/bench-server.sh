@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 softtoken_need_rust
 softtoken_need_pkgs postgresql
 secs=${1:-5}
-cargo build --release --bin softtoken-server --example server_load >/dev/null
+cargo build --release --bin softtoken-server --example server_load 2>&1 | tail -n1
 bin=$CARGO_TARGET_DIR/release/softtoken-server
 load=$CARGO_TARGET_DIR/release/examples/server_load
 tmp=$(mktemp -d) pgdir=$(mktemp -d)
