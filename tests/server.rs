@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+mod common;
+
 use softtoken::clock::ManualClock;
 use softtoken::device::DeviceId;
 use softtoken::otp::{self, CodeFormat};
@@ -31,16 +33,7 @@ async fn fresh_url(postgres: bool) -> String {
     if !postgres {
         return "sqlite::memory:".into();
     }
-    let base = std::env::var("SOFTTOKEN_TEST_POSTGRES").expect("SOFTTOKEN_TEST_POSTGRES (scripts/test.sh sets it)");
-    let name = format!("t_{}", softtoken::protocol::random_id(&mut rand::rngs::OsRng, 8));
-    sqlx::any::install_default_drivers();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
-        .await
-        .unwrap();
-    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    format!("{base}/{name}")
+    common::fresh_postgres_db().await
 }
 
 struct Fx {

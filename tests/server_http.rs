@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod common;
+
 use softtoken::otp::{self, CodeFormat};
 use softtoken::protocol::{ActivateResponse, ActivationCode, ClientActivation, ConfirmRequest};
 use softtoken::server::service::EnrollResponse;
@@ -463,22 +465,12 @@ fn one_code_is_accepted_once_under_concurrency_on_sqlite() {
 #[test]
 #[ignore = "needs the PostgreSQL that scripts/test.sh starts"]
 fn two_processes_on_one_postgres_accept_a_code_once() {
-    let base = std::env::var("SOFTTOKEN_TEST_POSTGRES").expect("SOFTTOKEN_TEST_POSTGRES");
-    let name = format!("c_{}", softtoken::protocol::random_id(&mut rand::rngs::OsRng, 8));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
-            .await
-            .unwrap();
-        sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
-            .await
-            .unwrap();
-    });
-    concurrent_case(Some(&format!("{base}/{name}")), 2);
+    let url = rt.block_on(common::fresh_postgres_db());
+    concurrent_case(Some(&url), 2);
 }
 
 #[test]

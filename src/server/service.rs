@@ -478,21 +478,13 @@ impl Server {
         .fetch_optional(&mut *tx)
         .await?;
         let subject = req.enrollment_id.as_str();
-        let refuse = |reason: &str| serde_json::json!({ "reason": reason, "device_id": device.as_str() });
         let Some((issuer, account, code_hash, pdids, sync, otp_kind, alg, digits, period, expires_at, tries, state)) =
             row
         else {
-            self.log(
-                &mut tx,
-                &mut head,
-                actor,
-                "activation.refused",
-                subject,
-                refuse("unknown_enrollment"),
-            )
-            .await?;
-            self.commit(tx, head).await?;
-            return Err(ServerError::UnknownEnrollment);
+            let err = ServerError::UnknownEnrollment;
+            return Err(self
+                .refuse_activation(tx, head, actor, subject, &device, "unknown_enrollment", err)
+                .await);
         };
         let error = match state.as_str() {
             "pending" if now >= expires_at as u64 => Some(("expired", ServerError::ActivationExpired)),
@@ -501,10 +493,9 @@ impl Server {
             _ => Some(("already_used", ServerError::EnrollmentUsed)),
         };
         if let Some((reason, err)) = error {
-            self.log(&mut tx, &mut head, actor, "activation.refused", subject, refuse(reason))
-                .await?;
-            self.commit(tx, head).await?;
-            return Err(err);
+            return Err(self
+                .refuse_activation(tx, head, actor, subject, &device, reason, err)
+                .await);
         }
         if !bool::from(given_hash.as_bytes().ct_eq(code_hash.as_bytes())) {
             let tries = tries + 1;
@@ -515,31 +506,22 @@ impl Server {
                 .bind(subject)
                 .execute(&mut *tx)
                 .await?;
-            let reason = if void { "wrong_code_void" } else { "wrong_code" };
-            self.log(&mut tx, &mut head, actor, "activation.refused", subject, refuse(reason))
-                .await?;
-            self.commit(tx, head).await?;
-            return Err(if void {
-                ServerError::EnrollmentVoid
+            let (reason, err) = if void {
+                ("wrong_code_void", ServerError::EnrollmentVoid)
             } else {
-                ServerError::WrongActivationCode {
-                    tries_left: (self.policy.activation_tries - tries) as u32,
-                }
-            });
+                let tries_left = (self.policy.activation_tries - tries) as u32;
+                ("wrong_code", ServerError::WrongActivationCode { tries_left })
+            };
+            return Err(self
+                .refuse_activation(tx, head, actor, subject, &device, reason, err)
+                .await);
         }
         if pdids.split(',').any(|p| p == device.as_str()) {
             // The code is not used up: the prescriber can go on on a phone.
-            self.log(
-                &mut tx,
-                &mut head,
-                actor,
-                "activation.refused",
-                subject,
-                refuse("prescribing_device"),
-            )
-            .await?;
-            self.commit(tx, head).await?;
-            return Err(ServerError::PrescribingDevice);
+            let err = ServerError::PrescribingDevice;
+            return Err(self
+                .refuse_activation(tx, head, actor, subject, &device, "prescribing_device", err)
+                .await);
         }
 
         let params = Params {
@@ -569,7 +551,7 @@ impl Server {
              enrollment_id, sealed_seed, confirm_mac, state, confirm_by, ready_at, created_at, last_counter, \
              drift, failures, throttled_until) VALUES ($1, 'soft', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
              'unconfirmed', $12, $13, $14, {}, 0, 0, 0)",
-            initial_counter(params.kind)
+            NONE_ACCEPTED
         ))
         .bind(&credential_id)
         .bind(&issuer)
@@ -614,6 +596,31 @@ impl Server {
         })
     }
 
+    /// Records a refused activation (with whatever the transaction already
+    /// changed, such as a counted wrong try) and returns the refusal, or the
+    /// database error if it could not be recorded.
+    #[allow(clippy::too_many_arguments)]
+    async fn refuse_activation(
+        &self,
+        mut tx: Transaction<'_, Any>,
+        mut head: Head,
+        actor: &Actor,
+        enrollment_id: &str,
+        device: &DeviceId,
+        reason: &str,
+        err: ServerError,
+    ) -> ServerError {
+        let detail = serde_json::json!({ "reason": reason, "device_id": device.as_str() });
+        let recorded = match self
+            .log(&mut tx, &mut head, actor, "activation.refused", enrollment_id, detail)
+            .await
+        {
+            Ok(()) => self.commit(tx, head).await,
+            Err(e) => Err(e),
+        };
+        recorded.err().unwrap_or(err)
+    }
+
     /// The app has stored the seed: the token becomes active, and any token it
     /// replaces is revoked in the same transaction.
     pub async fn confirm(&self, actor: &Actor, req: ConfirmRequest) -> Result<ConfirmResponse, ServerError> {
@@ -622,23 +629,20 @@ impl Server {
         }
         let now = self.now();
         let (mut tx, mut head) = self.begin().await?;
-        let row: Option<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT account, state, confirm_by, ready_at FROM credentials WHERE id = $1 AND enrollment_id = $2",
+        let row: Option<(String, String, i64, i64, String)> = sqlx::query_as(
+            "SELECT account, state, confirm_by, ready_at, confirm_mac FROM credentials \
+             WHERE id = $1 AND enrollment_id = $2",
         )
         .bind(&req.credential_id)
         .bind(&req.enrollment_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let expected: Option<String> = sqlx::query_scalar("SELECT confirm_mac FROM credentials WHERE id = $1")
-            .bind(&req.credential_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let given = self.key.code_hash(&req.credential_id, &req.client_mac);
-        let mac_ok = expected.is_some_and(|e| bool::from(e.as_bytes().ct_eq(given.as_bytes())));
         let subject = req.credential_id.as_str();
-        let Some((account, state, confirm_by, ready_at)) = row else {
+        let Some((account, state, confirm_by, ready_at, expected)) = row else {
             return Err(ServerError::UnknownCredential);
         };
+        let given = self.key.code_hash(&req.credential_id, &req.client_mac);
+        let mac_ok = bool::from(expected.as_bytes().ct_eq(given.as_bytes()));
         match state.as_str() {
             // A repeated confirmation (the first answer was lost) succeeds again.
             "active" if mac_ok => {
@@ -860,36 +864,22 @@ impl Server {
                 retry_after: c.ready_at as u64 - now,
             }));
         }
-        let seed = self.key.open(&c.id, &c.sealed_seed)?;
-        let format = CodeFormat {
-            algorithm: parse_algorithm(&c.algorithm)?,
-            digits: c.digits as u8,
-        };
-        if code.len() != format.digits as usize {
+        if code.len() != c.digits as usize {
             return Ok(Err(Refusal::WrongCode));
         }
-        let internal = |e: otp::OtpError| ServerError::Internal(e.to_string());
-        // Every candidate is computed and compared (constant time), so the
-        // time taken does not say which one matched.
         let (first, last, current) = if c.otp == "hotp" {
             let next = c.last_counter + 1;
             let look = self.policy.hotp_lookahead as i64;
             ((next - look).max(0), next + look, next)
         } else {
-            let step = otp::time_step(now, c.period as u64).map_err(internal)? as i64;
+            let step = time_step(now, c)?;
             let center = step + c.drift;
             let w = self.policy.totp_window as i64;
             // Around the remembered drift, and around the true time in
             // case the token's clock was corrected since.
             ((center.min(step) - w).max(0), center.max(step) + w, step)
         };
-        let mut found: Option<i64> = None;
-        for counter in first..=last {
-            let candidate = otp::hotp(&seed, format, counter as u64).map_err(internal)?;
-            if otp::codes_equal(&candidate, code) && found.is_none() {
-                found = Some(counter);
-            }
-        }
+        let found = self.scan(c, code, first, last)?;
         let in_window = |n: i64| {
             if c.otp == "hotp" {
                 n >= current
@@ -1032,7 +1022,7 @@ impl Server {
             .bind(&k.serial)
             .bind(self.key.seal(&id, &k.secret))
             .bind(now as i64)
-            .bind(k.counter.map(|c| c as i64 - 1).unwrap_or(initial_counter(k.params.kind)))
+            .bind(k.counter.map(|c| c as i64 - 1).unwrap_or(NONE_ACCEPTED))
             .execute(&mut *tx)
             .await?;
         }
@@ -1108,6 +1098,8 @@ impl Server {
         Ok(c.id)
     }
 
+    /// Whether `code` is the token's code at `now`, looking `lookahead`
+    /// counters ahead (HOTP) or `window` steps either side (TOTP).
     fn check_with(
         &self,
         c: &Cred,
@@ -1116,27 +1108,33 @@ impl Server {
         lookahead: u64,
         window: u64,
     ) -> Result<Option<Match>, ServerError> {
+        let (first, last, current) = if c.otp == "hotp" {
+            let next = c.last_counter + 1;
+            (next, next + lookahead as i64, next)
+        } else {
+            let step = time_step(now, c)?;
+            ((step - window as i64).max(0), step + window as i64, step)
+        };
+        Ok(self.scan(c, code, first, last)?.map(|counter| Match {
+            counter,
+            drift: if c.otp == "hotp" { 0 } else { counter - current },
+        }))
+    }
+
+    /// The first counter in `first..=last` whose code is `code`. Every
+    /// candidate is computed and compared in constant time, so the time
+    /// taken does not say which one matched.
+    fn scan(&self, c: &Cred, code: &str, first: i64, last: i64) -> Result<Option<i64>, ServerError> {
         let seed = self.key.open(&c.id, &c.sealed_seed)?;
         let format = CodeFormat {
             algorithm: parse_algorithm(&c.algorithm)?,
             digits: c.digits as u8,
         };
-        let internal = |e: otp::OtpError| ServerError::Internal(e.to_string());
-        let (first, last, current) = if c.otp == "hotp" {
-            let next = c.last_counter + 1;
-            (next, next + lookahead as i64, next)
-        } else {
-            let step = otp::time_step(now, c.period as u64).map_err(internal)? as i64;
-            ((step - window as i64).max(0), step + window as i64, step)
-        };
         let mut found = None;
         for counter in first..=last {
-            let candidate = otp::hotp(&seed, format, counter as u64).map_err(internal)?;
+            let candidate = otp::hotp(&seed, format, counter as u64).map_err(otp_internal)?;
             if otp::codes_equal(&candidate, code) && found.is_none() {
-                found = Some(Match {
-                    counter,
-                    drift: if c.otp == "hotp" { 0 } else { counter - current },
-                });
+                found = Some(counter);
             }
         }
         Ok(found)
@@ -1174,9 +1172,17 @@ fn kind_str(k: Kind) -> &'static str {
     }
 }
 
-/// HOTP starts at counter 0, so "none accepted yet" is -1; likewise TOTP.
-fn initial_counter(_: Kind) -> i64 {
-    -1
+/// `last_counter` before any code was accepted: HOTP counters and TOTP
+/// steps start at 0.
+const NONE_ACCEPTED: i64 = -1;
+
+fn otp_internal(e: otp::OtpError) -> ServerError {
+    ServerError::Internal(e.to_string())
+}
+
+/// The current TOTP step of a token.
+fn time_step(now: u64, c: &Cred) -> Result<i64, ServerError> {
+    Ok(otp::time_step(now, c.period as u64).map_err(otp_internal)? as i64)
 }
 
 pub fn hash_api_key(key: &str) -> String {

@@ -34,3 +34,19 @@ pub fn seeded_rng() -> (u64, rand::rngs::StdRng) {
     eprintln!("seed {seed} (replay with SOFTTOKEN_TEST_SEED={seed})");
     (seed, rand::rngs::StdRng::seed_from_u64(seed))
 }
+
+/// A new, empty database on the throwaway PostgreSQL cluster that
+/// scripts/test.sh starts (SOFTTOKEN_TEST_POSTGRES); returns its URL.
+#[allow(dead_code)] // Only the server tests use PostgreSQL.
+pub async fn fresh_postgres_db() -> String {
+    let base = std::env::var("SOFTTOKEN_TEST_POSTGRES").expect("SOFTTOKEN_TEST_POSTGRES (scripts/test.sh sets it)");
+    let name = format!("t_{}", softtoken::protocol::random_id(&mut rand::rngs::OsRng, 8));
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{base}/postgres"))
+        .await
+        .unwrap();
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    format!("{base}/{name}")
+}
