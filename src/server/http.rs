@@ -101,7 +101,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for J<T> {
                 }
                 other => {
                     if other.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        format!("the body is larger than {BODY_LIMIT} bytes")
+                        "the body is too large".into()
                     } else {
                         other.body_text()
                     }
@@ -341,7 +341,47 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/v1/admin/audit/verify", get(audit_verify))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(refuse_oversized))
         .with_state(server)
+}
+
+/// The body limit of a path: the PSKC import takes a whole file.
+fn body_limit(path: &str) -> usize {
+    if path == "/v1/admin/hard-tokens/import" {
+        pskc::MAX_FILE + BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
+
+/// The most of an oversized body read and thrown away before refusing it.
+const DRAIN_LIMIT: u64 = 1 << 20;
+
+/// Refuses a body whose Content-Length is over the limit before any handler
+/// runs, but reads it first (up to [`DRAIN_LIMIT`]): closing a socket with
+/// unread data makes the kernel reset the connection, and the client may
+/// then lose the answer along with it. Bodies without a Content-Length are
+/// still cut off by [`DefaultBodyLimit`].
+async fn refuse_oversized(req: Request, next: axum::middleware::Next) -> Response {
+    let limit = body_limit(req.uri().path());
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(length) = length.filter(|&n| n > limit as u64) else {
+        return next.run(req).await;
+    };
+    let drained = length <= DRAIN_LIMIT
+        && axum::body::to_bytes(req.into_body(), DRAIN_LIMIT as usize)
+            .await
+            .is_ok();
+    let mut resp = ServerError::BadRequest(format!("the body is larger than {limit} bytes")).into_response();
+    if !drained {
+        resp.headers_mut()
+            .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    }
+    resp
 }
 
 /// TLS certificate and key files (PEM).
@@ -376,6 +416,24 @@ pub async fn serve(
     let url = public_url.unwrap_or_else(|| format!("{scheme}://{bound}"));
     super::service::check_server_url(&url)?;
     server.set_setting("public_url", &url).await?;
+    // Load the certificate before saying we listen: a bad file is a start-up error.
+    let tls = match tls {
+        Some(t) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&t.cert, &t.key)
+                    .await
+                    .map_err(|e| {
+                        ServerError::Setup(format!(
+                            "cannot load the TLS certificate {} or key {}: {e}",
+                            t.cert.display(),
+                            t.key.display()
+                        ))
+                    })?,
+            )
+        }
+        None => None,
+    };
     let app = router(server).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
@@ -385,11 +443,7 @@ pub async fn serve(
     });
     ready(bound, &url);
     let result = match tls {
-        Some(t) => {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&t.cert, &t.key)
-                .await
-                .map_err(|e| ServerError::Setup(format!("cannot load the TLS certificate or key: {e}")))?;
+        Some(config) => {
             axum_server::from_tcp_rustls(listener, config)
                 .handle(handle)
                 .serve(app)

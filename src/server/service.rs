@@ -2,12 +2,13 @@
 //! operation is one database transaction that also appends its audit entry,
 //! so a crash leaves either all of it or none of it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Transaction};
 use subtle::ConstantTimeEq;
+use tokio::sync::{mpsc, oneshot};
 
 use super::audit::{self, Event, Head};
 use super::db::Db;
@@ -128,9 +129,25 @@ impl Role {
 /// The issuer and verifier.
 pub struct Server {
     pub db: Db,
-    key: ServerKey,
+    key: Arc<ServerKey>,
     clock: Arc<dyn Clock>,
     pub policy: Policy,
+    /// The group-commit worker's queue, started by the first verification.
+    batch: OnceLock<mpsc::Sender<Job>>,
+}
+
+/// The most verifications committed in one transaction. Larger batches add
+/// latency for the first request in them and gain little throughput.
+const MAX_BATCH: usize = 64;
+
+/// A verification request that passed validation, waiting for a group commit.
+struct Job {
+    actor: Actor,
+    column: &'static str,
+    key: String,
+    code: String,
+    prescribing: Option<DeviceId>,
+    reply: oneshot::Sender<Result<VerifyResponse, ServerError>>,
 }
 
 fn bad(msg: impl Into<String>) -> ServerError {
@@ -235,7 +252,13 @@ struct Match {
 
 impl Server {
     pub fn new(db: Db, key: ServerKey, clock: Arc<dyn Clock>, policy: Policy) -> Server {
-        Server { db, key, clock, policy }
+        Server {
+            db,
+            key: Arc::new(key),
+            clock,
+            policy,
+            batch: OnceLock::new(),
+        }
     }
 
     pub fn now(&self) -> u64 {
@@ -481,6 +504,14 @@ impl Server {
         let Some((issuer, account, code_hash, pdids, sync, otp_kind, alg, digits, period, expires_at, tries, state)) =
             row
         else {
+            // The same statements as a wrong code (this one changes no row),
+            // so the answer's timing does not tell whether an id exists.
+            sqlx::query("UPDATE enrollments SET tries = $1, state = $2 WHERE id = $3")
+                .bind(0i64)
+                .bind("pending")
+                .bind(subject)
+                .execute(&mut *tx)
+                .await?;
             let err = ServerError::UnknownEnrollment;
             return Err(self
                 .refuse_activation(tx, head, actor, subject, &device, "unknown_enrollment", err)
@@ -725,10 +756,20 @@ impl Server {
 
     // ---- verification ----
 
+    /// Checks a code. Verifications are committed in groups: one worker per
+    /// server process takes every request waiting (up to [`MAX_BATCH`]), runs
+    /// them one after the other in a single transaction, commits once and only
+    /// then answers them all. Each accepted code and its audit entry are
+    /// durable before its answer, as with one transaction per request, but
+    /// the fsync and the audit head lock are paid once per group. Within the
+    /// group each request sees the ones before it, so the same code twice in
+    /// one group is accepted once; across processes the head lock orders the
+    /// groups. If the transaction fails, every request in it gets the error
+    /// and nothing of it is written.
     pub async fn verify(&self, actor: &Actor, req: VerifyRequest) -> Result<VerifyResponse, ServerError> {
-        let (column, key) = match (&req.account, &req.credential_id) {
-            (Some(a), None) => ("account", a.as_str()),
-            (None, Some(c)) => ("id", c.as_str()),
+        let (column, key) = match (req.account, req.credential_id) {
+            (Some(a), None) => ("account", a),
+            (None, Some(c)) => ("id", c),
             _ => return Err(bad("give exactly one of account and credential_id")),
         };
         if key.is_empty() || key.len() > 256 {
@@ -744,13 +785,85 @@ impl Server {
             ),
             None => None,
         };
-        let now = self.now();
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            actor: actor.clone(),
+            column,
+            key,
+            code: req.code,
+            prescribing,
+            reply,
+        };
+        let queue = self.batch.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+            tokio::spawn(self.worker().group_commit(rx));
+            tx
+        });
+        let stopped = || ServerError::Internal("the verification worker stopped".into());
+        queue.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// The same server without a queue of its own, for the worker (so the
+    /// worker does not keep its own queue open).
+    fn worker(&self) -> Server {
+        Server {
+            db: self.db.clone(),
+            key: self.key.clone(),
+            clock: self.clock.clone(),
+            policy: self.policy.clone(),
+            batch: OnceLock::new(),
+        }
+    }
+
+    async fn group_commit(self, mut queue: mpsc::Receiver<Job>) {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+            match self.verify_group(&jobs).await {
+                Ok(answers) => {
+                    for (job, answer) in jobs.drain(..).zip(answers) {
+                        // The client may have gone; its code stays used.
+                        let _ = job.reply.send(answer);
+                    }
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    for job in jobs.drain(..) {
+                        let _ = job
+                            .reply
+                            .send(Err(ServerError::Unavailable(sqlx::Error::Protocol(why.clone()))));
+                    }
+                }
+            }
+        }
+    }
+
+    /// One transaction for a group: the outer error is the database's (the
+    /// whole group fails), the inner results are each request's answer.
+    async fn verify_group(&self, jobs: &[Job]) -> Result<Vec<Result<VerifyResponse, ServerError>>, ServerError> {
         let (mut tx, mut head) = self.begin().await?;
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            answers.push(self.verify_one(&mut tx, &mut head, job).await?);
+        }
+        self.commit(tx, head).await?;
+        Ok(answers)
+    }
+
+    async fn verify_one(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        head: &mut Head,
+        job: &Job,
+    ) -> Result<Result<VerifyResponse, ServerError>, ServerError> {
+        let Job { actor, column, key, .. } = job;
+        let prescribing = &job.prescribing;
+        let now = self.now();
         let rows: Vec<CredRow> = sqlx::query_as(&format!(
             "SELECT {CRED_COLUMNS} FROM credentials WHERE {column} = $1 AND state IN ('active', 'revoked') ORDER BY id"
         ))
         .bind(key)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         let creds: Vec<Cred> = rows.into_iter().map(cred).collect();
         let mut outcome: Result<(String, Match), (Option<String>, Refusal)> = Err((None, Refusal::NoToken));
@@ -758,7 +871,7 @@ impl Server {
             outcome = Err((Some(creds[0].id.clone()), Refusal::Revoked));
         }
         for c in creds.iter().filter(|c| c.state == "active") {
-            let r = self.check(c, &req.code, prescribing.as_ref(), now)?;
+            let r = self.check(c, &job.code, prescribing.as_ref(), now)?;
             match r {
                 Ok(m) => {
                     outcome = Ok((c.id.clone(), m));
@@ -775,7 +888,6 @@ impl Server {
                 }
             }
         }
-        // Count the failure on each token that was actually tried.
         let result = match outcome {
             Ok((id, m)) => {
                 let done = sqlx::query(
@@ -786,12 +898,11 @@ impl Server {
                 .bind(m.drift)
                 .bind(now as i64)
                 .bind(&id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 if done.rows_affected() == 1 {
                     let detail = serde_json::json!({ "counter": m.counter, "drift": m.drift });
-                    self.log(&mut tx, &mut head, actor, "verify.passed", &id, detail)
-                        .await?;
+                    self.log(tx, head, actor, "verify.passed", &id, detail).await?;
                     Ok(id)
                 } else {
                     Err((Some(id), Refusal::Replayed))
@@ -799,12 +910,13 @@ impl Server {
             }
             Err(e) => Err(e),
         };
-        let out = match result {
+        Ok(match result {
             Ok(id) => Ok(VerifyResponse {
                 ok: true,
                 credential_id: id,
             }),
             Err((id, refusal)) => {
+                // Count the failure on each token that was actually tried.
                 let counts = matches!(refusal, Refusal::WrongCode | Refusal::Replayed);
                 for c in creds.iter().filter(|c| c.state == "active" && counts) {
                     let failures = c.failures + 1;
@@ -812,12 +924,11 @@ impl Server {
                     sqlx::query("UPDATE credentials SET failures = failures + 1, throttled_until = $1 WHERE id = $2")
                         .bind(until as i64)
                         .bind(&c.id)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                     if failures == self.policy.disable_at {
                         let detail = serde_json::json!({ "failures": failures });
-                        self.log(&mut tx, &mut head, actor, "token.disabled", &c.id, detail)
-                            .await?;
+                        self.log(tx, head, actor, "token.disabled", &c.id, detail).await?;
                     }
                 }
                 let event = match refusal {
@@ -826,15 +937,13 @@ impl Server {
                 };
                 let subject = id.as_deref().unwrap_or(key);
                 let mut detail = serde_json::json!({ "reason": refusal.code() });
-                if let Some(p) = &prescribing {
+                if let Some(p) = prescribing {
                     detail["prescribing_device_id"] = p.as_str().into();
                 }
-                self.log(&mut tx, &mut head, actor, event, subject, detail).await?;
+                self.log(tx, head, actor, event, subject, detail).await?;
                 Err(ServerError::Refused(refusal))
             }
-        };
-        self.commit(tx, head).await?;
-        out
+        })
     }
 
     /// One token against one code: a match, or why not.
