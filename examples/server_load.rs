@@ -235,7 +235,7 @@ fn main() {
                         counters[k] += 1;
                     } else {
                         refused += 1;
-                        why.get_or_insert(format!("{status} {text}"));
+                        why.get_or_insert(format!("{} (counter {}): {status} {text}", token.name, counters[k]));
                     }
                     k += 1;
                     if k == mine.len() {

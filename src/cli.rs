@@ -124,7 +124,13 @@ enum Command {
         /// Read the PIN from one line of standard input (for scripts).
         #[arg(long)]
         pin_stdin: bool,
+        /// For a softtoken://activate link: read the activation code (from the EHR's page
+        /// or a phone call) from one line of standard input, before the PIN.
+        #[arg(long)]
+        activation_code_stdin: bool,
     },
+    /// Show a token's details: credential ID, issuer, account, device, code format.
+    Show { name: String },
     /// List the tokens: name, issuer, account, status.
     List,
     /// Print a token's current code after its PIN (only the digits on stdout).
@@ -261,12 +267,20 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             println!("{}", tokens::this_device()?);
             Ok(())
         }
+        Command::Show { name } => cmd_show(&name),
         Command::Enroll {
+            activation_code_stdin,
             link,
             name,
             replace,
             pin_stdin,
-        } => cmd_enroll(&arg_or_stdin(&link, "link")?, &name, replace, pin_stdin),
+        } => cmd_enroll(
+            &arg_or_stdin(&link, "link")?,
+            &name,
+            replace,
+            pin_stdin,
+            activation_code_stdin,
+        ),
         Command::List => cmd_list(),
         Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
         Command::Remove { name, yes } => cmd_remove(&name, yes),
@@ -334,6 +348,13 @@ fn cmd_inspect(text: &str) -> Result<(), Failure> {
             out += &format!("issuer: {}\naccount: {}\n", h.issuer, h.account);
             out += &format!("serial: {}\n", h.serial.as_deref().unwrap_or("(not in the link)"));
             out += &format!("{}\n", link::HardToken::EXPLANATION);
+        }
+        Link::Online(l) => {
+            out += "type: soft (online activation: needs the activation code from your EHR)\n";
+            out += &format!("issuer: {}\naccount: {}\n", l.issuer, l.account);
+            out += &format!("issuer address: {}\nissuer host: {}\n", l.server, l.host());
+            out += &format!("enrollment id: {}\n", l.enrollment_id);
+            out += "secret: none in the link; the seed is agreed with the issuer\n";
         }
         Link::Soft(e) => {
             let source = match e.source {
@@ -406,11 +427,135 @@ fn read_pin(prompt: &str, from_stdin: bool) -> Result<Pin, Failure> {
     Ok(Pin::new(text))
 }
 
-fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool) -> Result<(), Failure> {
+/// Online activation: the code from the second channel, the seed agreed
+/// with the issuer, then the PIN, sealed, and confirmed to the issuer.
+fn cmd_enroll_online(
+    tokens: &tokens::Tokens,
+    l: &link::OnlineLink,
+    name: &str,
+    replace: bool,
+    pin_stdin: bool,
+    code_stdin: bool,
+) -> Result<(), Failure> {
+    let net = crate::online::HttpNetwork::default();
+    // Refuse early what would be refused anyway: the name, a used link.
+    let probe = link::Enrollment {
+        source: Source::Epcs,
+        kind: link::OtpKind::Totp { period: 30 },
+        issuer: l.issuer.clone(),
+        account: l.account.clone(),
+        secret: Zeroizing::new(Vec::new()),
+        format: Default::default(),
+        prescribing_devices: Vec::new(),
+        sync_seconds: 0,
+        expires_at: None,
+        enrollment_id: Some(l.enrollment_id.clone()),
+        online: None,
+    };
+    tokens.precheck(&probe, name, replace)?;
+    let code_text = if code_stdin {
+        stdin_line("activation code")?
+    } else {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::Invalid(
+                "no terminal to ask for the activation code; use --activation-code-stdin".into(),
+            ));
+        }
+        eprint!(
+            "Activation code for {} at {} (from your EHR's page or phone call): ",
+            l.account,
+            l.host()
+        );
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Invalid(format!("could not read the activation code: {e}")))?;
+        Zeroizing::new(line.trim().to_string())
+    };
+    let code = crate::protocol::ActivationCode::parse(&code_text).map_err(|e| Failure::Invalid(e.to_string()))?;
+    eprintln!("Contacting {}…", l.host());
+    let activated = crate::online::activate(&net, l, &code, tokens.device()).map_err(online_failure)?;
+    let enrollment = activated.enrollment(SystemClock.now());
+    let pin = read_pin("Token PIN (four digits): ", pin_stdin)?;
+    crate::pin::check_new_pin(&pin).map_err(|e| Failure::Invalid(e.to_string()))?;
+    if !pin_stdin {
+        let again = read_pin("Confirm the PIN: ", false)?;
+        if !pin.matches(&again) {
+            return Err(Failure::Invalid("the two PINs do not match; nothing was saved".into()));
+        }
+    }
+    let mut ready_at = activated.response.ready_at;
+    let token = tokens.enroll_then(
+        EnrollRequest {
+            enrollment,
+            name: name.to_string(),
+            pin,
+            replace,
+        },
+        |_| {
+            let r = crate::online::confirm(&net, &activated).map_err(TokenError::NotConfirmed)?;
+            ready_at = r.ready_at;
+            Ok(())
+        },
+    )?;
+    println!("Enrolled \"{}\".", token.name);
+    println!("Credential ID: {}", token.credential_id.as_deref().unwrap_or_default());
+    let now = SystemClock.now();
+    if ready_at > now {
+        println!(
+            "{} It will be ready {}.",
+            crate::tokens::SYNC_MESSAGE,
+            crate::clock::format_ready(ready_at, now)
+        );
+    }
+    Ok(())
+}
+
+fn online_failure(e: crate::online::OnlineError) -> Failure {
+    use crate::online::OnlineError as E;
+    match e {
+        E::WrongCode { .. } => Failure::Invalid(e.to_string()),
+        _ => Failure::Refused(e.to_string()),
+    }
+}
+
+fn cmd_show(name: &str) -> Result<(), Failure> {
+    let tokens = tokens::open_system()?;
+    let t = tokens.get(name)?;
+    let now = SystemClock.now();
+    let mut out = format!("name: {}\nissuer: {}\naccount: {}\n", t.name, t.issuer, t.account);
+    match (&t.credential_id, &t.server) {
+        (Some(id), Some(server)) => {
+            out += &format!("credential ID: {id}\nissuer address: {server}\n");
+        }
+        _ => {
+            out += "credential ID: (none: offline enrollment, the secret came in the link)\n";
+        }
+    }
+    out += &format!("enrolled: {}\n", crate::clock::format_utc(t.enrolled_at));
+    out += &format!("this device: {}\n", tokens.device());
+    out += &format!("algorithm: {}\ndigits: {}\n", t.format.algorithm, t.format.digits);
+    match t.kind {
+        link::OtpKind::Totp { period } => out += &format!("period: {period} s\n"),
+        link::OtpKind::Hotp { .. } => out += "counter-based (HOTP)\n",
+    }
+    out += &format!("status: {}\n", t.status(now).describe(now));
+    print!("{out}");
+    Ok(())
+}
+
+fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool, code_stdin: bool) -> Result<(), Failure> {
     let tokens = tokens::open_system()?;
     let now = SystemClock.now();
     let enrollment = match link::parse(text, now)? {
         Link::Hard(_) => return Err(Failure::Refused(link::HardToken::EXPLANATION.into())),
+        Link::Online(l) => return cmd_enroll_online(&tokens, &l, name, replace, pin_stdin, code_stdin),
+        Link::Soft(e) if code_stdin => {
+            let _ = e;
+            return Err(Failure::Invalid(
+                "--activation-code-stdin is for softtoken://activate links; this link carries its secret".into(),
+            ));
+        }
         Link::Soft(e) => e,
     };
     // Refuse early (before asking for a PIN) what would be refused anyway.
@@ -448,7 +593,13 @@ fn cmd_list() -> Result<(), Failure> {
         eprintln!("No tokens yet. Enroll one with: softtoken enroll LINK --name NAME");
     }
     for t in list {
-        println!("{}\t{}\t{}\t{}", t.name, t.issuer, t.account, t.status(now).describe());
+        println!(
+            "{}\t{}\t{}\t{}",
+            t.name,
+            t.issuer,
+            t.account,
+            t.status(now).describe(now)
+        );
     }
     Ok(())
 }

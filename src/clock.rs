@@ -69,6 +69,25 @@ pub fn format_local_hm(unix: u64) -> String {
     format_local(unix, "%H:%M", "--:--")
 }
 
+/// When a syncing token is ready, as a prescriber should read it: `at 09:00`
+/// today, `tomorrow at 09:00`, or `on Wed 25 Nov at 09:00` (a bare time that
+/// is not today would read as a time that already passed).
+pub fn format_ready(ready_at: u64, now: u64) -> String {
+    let day = |unix: u64| {
+        i64::try_from(unix)
+            .ok()
+            .and_then(|s| Local.timestamp_opt(s, 0).single())
+            .map(|t| t.date_naive())
+    };
+    let hm = format_local_hm(ready_at);
+    match (day(ready_at), day(now)) {
+        (Some(r), Some(n)) if r == n => format!("at {hm}"),
+        (Some(r), Some(n)) if n.succ_opt() == Some(r) => format!("tomorrow at {hm}"),
+        (Some(_), Some(_)) => format!("on {} at {hm}", format_local(ready_at, "%a %-d %b", "?")),
+        _ => format!("at {}", format_utc(ready_at)),
+    }
+}
+
 /// `09:00:30` in the local time zone (for short waits).
 pub fn format_local_hms(unix: u64) -> String {
     format_local(unix, "%H:%M:%S", "--:--:--")

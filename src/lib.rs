@@ -15,6 +15,7 @@ pub mod files;
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 pub mod instance;
 pub mod link;
+pub mod online;
 pub mod otp;
 pub mod pin;
 pub mod protocol;

@@ -63,6 +63,36 @@ pub struct Enrollment {
     pub sync_seconds: u64,
     pub expires_at: Option<u64>,
     pub enrollment_id: Option<String>,
+    /// Set when the seed was agreed with the issuer online.
+    pub online: Option<OnlineToken>,
+}
+
+/// Where an online-activated token lives at its issuer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnlineToken {
+    /// The issuer's base URL, `https://host[:port]`.
+    pub server: String,
+    /// The credential ID the EHR and the help desk see.
+    pub credential_id: String,
+}
+
+/// A `softtoken://activate?v=2&…` link (docs/PROTOCOL.md §2): where and
+/// what to activate; it carries no secret, the activation code comes over
+/// a second channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnlineLink {
+    pub server: String,
+    pub enrollment_id: String,
+    pub issuer: String,
+    pub account: String,
+}
+
+impl OnlineLink {
+    /// The issuer's host (and port), shown in full so a look-alike stands out.
+    pub fn host(&self) -> &str {
+        let rest = self.server.split_once("://").map(|(_, r)| r).unwrap_or(&self.server);
+        rest.split('/').next().unwrap_or(rest)
+    }
 }
 
 impl fmt::Debug for Enrollment {
@@ -78,6 +108,7 @@ impl fmt::Debug for Enrollment {
             .field("sync_seconds", &self.sync_seconds)
             .field("expires_at", &self.expires_at)
             .field("enrollment_id", &self.enrollment_id)
+            .field("online", &self.online)
             .finish()
     }
 }
@@ -104,6 +135,8 @@ impl HardToken {
 pub enum Link {
     Soft(Enrollment),
     Hard(HardToken),
+    /// Activated online with a code from a second channel.
+    Online(OnlineLink),
 }
 
 /// Why a link was refused. Messages say what is wrong and what to do.
@@ -198,6 +231,8 @@ pub enum LinkError {
     BadCounter(String),
     #[error("The link's issuer parameter (\"{param}\") differs from the issuer in its label (\"{label}\").")]
     IssuerMismatch { label: String, param: String },
+    #[error("the issuer address in the link is not valid: {0}")]
+    BadServer(String),
 }
 
 /// Parses and validates a link at time `now` (Unix seconds).
@@ -214,7 +249,11 @@ pub fn parse(input: &str, now: u64) -> Result<Link, LinkError> {
     match scheme.to_ascii_lowercase().as_str() {
         "softtoken" => {
             let (host, query) = rest.split_once('?').unwrap_or((rest, ""));
-            if !host.trim_end_matches('/').eq_ignore_ascii_case("enroll") {
+            let host = host.trim_end_matches('/');
+            if host.eq_ignore_ascii_case("activate") {
+                return parse_activate(&Query::parse(query)?);
+            }
+            if !host.eq_ignore_ascii_case("enroll") {
                 return Err(LinkError::NotEnroll);
             }
             parse_softtoken(&Query::parse(query)?, now)
@@ -242,6 +281,7 @@ const KNOWN: &[&str] = &[
     "serial",
     "v",
     "counter",
+    "server",
 ];
 
 impl Query {
@@ -398,6 +438,109 @@ fn expiry(q: &Query, now: u64) -> Result<Option<u64>, LinkError> {
     Ok(Some(at))
 }
 
+/// A `softtoken://activate` link: version 2, the issuer's URL, the
+/// enrollment id, issuer and account. No secret, so nothing to expire here:
+/// the issuer keeps the clock on the activation code.
+fn parse_activate(q: &Query) -> Result<Link, LinkError> {
+    let v = q.get("v").ok_or(LinkError::Missing("v"))?;
+    let version = number(v)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| LinkError::BadVersion(shown(v)))?;
+    if version > crate::protocol::VERSION {
+        return Err(LinkError::NewerVersion(version));
+    }
+    if version != crate::protocol::VERSION {
+        return Err(LinkError::BadVersion(shown(v)));
+    }
+    if q.get("secret").is_some() {
+        // An activation link never carries a seed; one that does was edited.
+        return Err(LinkError::BadServer(
+            "an activation link must not carry a secret".into(),
+        ));
+    }
+    let server = q.get("server").ok_or(LinkError::Missing("server"))?;
+    let server = check_server_url(server).map_err(LinkError::BadServer)?;
+    let id = q.get("id").ok_or(LinkError::Missing("id"))?;
+    let ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+    if !ok {
+        return Err(LinkError::BadEnrollmentId);
+    }
+    Ok(Link::Online(OnlineLink {
+        server,
+        enrollment_id: id.to_string(),
+        issuer: text_field(q.get("issuer").ok_or(LinkError::Missing("issuer"))?, "issuer", 64)?,
+        account: text_field(q.get("account").ok_or(LinkError::Missing("account"))?, "account", 128)?,
+    }))
+}
+
+/// An issuer URL: `https://host[:port][/path]` with no query, fragment, user
+/// name or password; plain `http://` only for a loopback host (a local test
+/// server). Returns it without a trailing slash. The server checks the URL
+/// it puts in links with this same function, so the app accepts them.
+pub fn check_server_url(url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    if url.len() > 200 {
+        return Err(format!(
+            "the issuer address is {} characters long; at most 200",
+            url.len()
+        ));
+    }
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("\"{}\" is not an https:// address", clip(url)))?;
+    let scheme = scheme.to_ascii_lowercase();
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.is_empty()
+        || authority.contains('@')
+        || rest.contains(['?', '#', '\\'])
+        || rest.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "\"{}\" must be just https://, a host name and at most a path",
+            clip(url)
+        ));
+    }
+    let _ = path;
+    let rest = authority;
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| format!("\"{}\" has an unclosed [", clip(url)))?;
+            (h.to_string(), after.strip_prefix(':'))
+        }
+        None => match rest.rsplit_once(':') {
+            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
+            None => (rest.to_ascii_lowercase(), None),
+        },
+    };
+    if let Some(port) = port {
+        port.parse::<u16>()
+            .map_err(|_| format!("the port in \"{}\" is not a number", clip(url)))?;
+    }
+    if host.is_empty() {
+        return Err(format!("\"{}\" has no host name", clip(url)));
+    }
+    if !host.is_ascii() {
+        return Err(format!(
+            "the host \"{host}\" has non-ASCII characters; a real issuer uses a plain name"
+        ));
+    }
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or_default();
+    match scheme.as_str() {
+        "https" => Ok(format!("https://{rest}")),
+        "http" if loopback => Ok(format!("http://{rest}")),
+        "http" => Err(format!("{host} must be reached over https://, not plain http://")),
+        _ => Err(format!("\"{}\" is not an https:// address", clip(url))),
+    }
+}
+
+/// A URL for an error message (links of this kind carry no secret).
+fn clip(url: &str) -> String {
+    url.chars().take(80).collect()
+}
+
 fn parse_softtoken(q: &Query, now: u64) -> Result<Link, LinkError> {
     if let Some(v) = q.get("v") {
         let version: u32 = number(v)
@@ -487,6 +630,7 @@ fn parse_softtoken(q: &Query, now: u64) -> Result<Link, LinkError> {
         sync_seconds,
         expires_at,
         enrollment_id,
+        online: None,
     }))
 }
 
@@ -535,6 +679,7 @@ fn parse_otpauth(rest: &str) -> Result<Link, LinkError> {
         sync_seconds: 0,
         expires_at: None,
         enrollment_id: None,
+        online: None,
     }))
 }
 

@@ -57,6 +57,12 @@ pub struct TokenMeta {
     /// Set once the vault has erased the secret after too many wrong PINs.
     #[serde(default)]
     pub locked: bool,
+    /// For a token activated online: the ID its issuer knows it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_id: Option<String>,
+    /// For a token activated online: the issuer's URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
 }
 
 /// Where a token stands.
@@ -68,10 +74,13 @@ pub enum Status {
 }
 
 impl Status {
-    /// "syncing until 09:00", "active", "locked".
-    pub fn describe(&self) -> String {
+    /// "syncing, ready at 09:00" (or "tomorrow at 09:00", "on Wed 25 Nov at
+    /// 09:00"), "active", "locked".
+    pub fn describe(&self, now: u64) -> String {
         match self {
-            Status::Syncing { ready_at } => format!("syncing until {}", format_local_hm(*ready_at)),
+            Status::Syncing { ready_at } => {
+                format!("syncing, ready {}", crate::clock::format_ready(*ready_at, now))
+            }
             Status::Active => "active".into(),
             Status::Locked => "locked".into(),
         }
@@ -205,6 +214,13 @@ pub enum TokenError {
     Otp(#[from] OtpError),
     #[error("This token counts codes (HOTP); use \"Next code\" to get a code.")]
     NotTimeBased,
+    #[error(transparent)]
+    Online(#[from] crate::online::OnlineError),
+    #[error(
+        "The issuer did not accept the new token ({0}), so it was not kept on this device. Start again \
+         from the enrollment link; the issuer voids the unfinished activation."
+    )]
+    NotConfirmed(crate::online::OnlineError),
 }
 
 impl TokenError {
@@ -516,6 +532,20 @@ impl Tokens {
     /// old secret is deleted. A stop before (2) leaves the old token; after it,
     /// the new one (an old secret left behind is deleted at the next change).
     pub fn enroll(&self, req: EnrollRequest) -> Result<TokenMeta, TokenError> {
+        self.enroll_then(req, |_| Ok(()))
+    }
+
+    /// Enrolls, and calls `confirm` (an online token's confirmation to its
+    /// issuer) after the secret is sealed but before the token is listed. If
+    /// `confirm` fails, the new secret is deleted and nothing changes here: a
+    /// token being replaced stays, as it does at the issuer. An online
+    /// token's ID is recorded as an orphan before its secret is sealed, so a
+    /// process killed in between leaves nothing behind for long.
+    pub fn enroll_then(
+        &self,
+        req: EnrollRequest,
+        confirm: impl FnOnce(&TokenMeta) -> Result<(), TokenError>,
+    ) -> Result<TokenMeta, TokenError> {
         pin::check_new_pin(&req.pin)?;
         self.locked(|_| {
             let mut meta = self.load()?;
@@ -534,13 +564,28 @@ impl Tokens {
                 enrolled_at: now,
                 usable_from: now.saturating_add(e.sync_seconds),
                 locked: false,
+                credential_id: e.online.as_ref().map(|o| o.credential_id.clone()),
+                server: e.online.as_ref().map(|o| o.server.clone()),
             };
+            let online = e.online.is_some();
+            if online {
+                meta.orphans.push(token.id.clone());
+                self.save(&meta)?;
+            }
             // (1) New secret first.
             if let Err(err) = self.vault().seal(&token.id, &e.secret, &req.pin) {
                 let _ = self.vault().delete(&token.id);
                 return Err(TokenError::from_vault(err, &token.name, now));
             }
+            if let Err(err) = confirm(&token) {
+                if self.vault().delete(&token.id).is_ok() && online {
+                    meta.orphans.retain(|o| o != &token.id);
+                    let _ = self.save(&meta);
+                }
+                return Err(err);
+            }
             // (2) Switch the metadata atomically.
+            meta.orphans.retain(|o| o != &token.id);
             if let Some(old) = &replaced {
                 meta.tokens.retain(|t| t.id != old.id);
                 meta.orphans.push(old.id.clone());

@@ -46,7 +46,7 @@ fn link(extra: &str, secret: &str) -> Enrollment {
     let text = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.who&secret={secret}{extra}");
     match parse(&text, T0).unwrap() {
         Link::Soft(e) => e,
-        Link::Hard(_) => unreachable!(),
+        Link::Hard(_) | Link::Online(_) => unreachable!(),
     }
 }
 

@@ -46,7 +46,9 @@ fn malformed_links_each_give_their_specific_error() {
     n += refused!("https://example.com/enroll?type=soft".into(), LinkError::NotALink);
     n += refused!("enroll?type=soft".into(), LinkError::NotALink);
     n += refused!("mailto://x".into(), LinkError::NotALink);
-    n += refused!("softtoken://activate?type=soft".into(), LinkError::NotEnroll);
+    n += refused!("softtoken://install?type=soft".into(), LinkError::NotEnroll);
+    // softtoken://activate is the online format (issue 14): its own checks.
+    n += refused!("softtoken://activate?type=soft".into(), LinkError::Missing("v"));
     n += refused!("softtoken://".into(), LinkError::NotEnroll);
     n += refused!(format!("{b}&v=2"), LinkError::NewerVersion(2));
     n += refused!(format!("{b}&v=x"), LinkError::BadVersion(_));

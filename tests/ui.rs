@@ -94,7 +94,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     assert!(slint::Model::row_data(&rows, 0)
         .unwrap()
         .status
-        .starts_with("syncing until"));
+        .starts_with("syncing, ready at"));
     c.window.global::<TokensAdapter>().invoke_select(0);
     assert_eq!(c.screen(), "unlock");
     visited.push(labels_of_interactive(&c));

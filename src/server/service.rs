@@ -997,13 +997,21 @@ impl Server {
                 (n - (current + c.drift)).abs() <= w || (n - current).abs() <= w
             }
         };
-        Ok(match found {
-            Some(n) if n <= c.last_counter => Err(Refusal::Replayed),
-            Some(n) if in_window(n) => Ok(Match {
+        // A usable match wins over a used one; among usable TOTP matches, the
+        // one nearest the expected step keeps the remembered drift steady.
+        let expected = if c.otp == "hotp" { current } else { current + c.drift };
+        let usable = found
+            .iter()
+            .copied()
+            .filter(|&n| n > c.last_counter && in_window(n))
+            .min_by_key(|&n| ((n - expected).abs(), n));
+        Ok(match usable {
+            Some(n) => Ok(Match {
                 counter: n,
                 drift: if c.otp == "hotp" { 0 } else { n - current },
             }),
-            _ => Err(Refusal::WrongCode),
+            None if found.iter().any(|&n| n <= c.last_counter) => Err(Refusal::Replayed),
+            None => Err(Refusal::WrongCode),
         })
     }
 
@@ -1224,26 +1232,28 @@ impl Server {
             let step = time_step(now, c)?;
             ((step - window as i64).max(0), step + window as i64, step)
         };
-        Ok(self.scan(c, code, first, last)?.map(|counter| Match {
+        Ok(self.scan(c, code, first, last)?.first().map(|&counter| Match {
             counter,
             drift: if c.otp == "hotp" { 0 } else { counter - current },
         }))
     }
 
-    /// The first counter in `first..=last` whose code is `code`. Every
-    /// candidate is computed and compared in constant time, so the time
-    /// taken does not say which one matched.
-    fn scan(&self, c: &Cred, code: &str, first: i64, last: i64) -> Result<Option<i64>, ServerError> {
+    /// Every counter in `first..=last` whose code is `code`: 6-digit codes of
+    /// nearby counters collide (about 1 in 10^5 per verification with a
+    /// look-behind of 10), so the caller must prefer a usable match over a
+    /// used one. Every candidate is computed and compared in constant time,
+    /// so the time taken does not say which one matched.
+    fn scan(&self, c: &Cred, code: &str, first: i64, last: i64) -> Result<Vec<i64>, ServerError> {
         let seed = self.key.open(&c.id, &c.sealed_seed)?;
         let format = CodeFormat {
             algorithm: parse_algorithm(&c.algorithm)?,
             digits: c.digits as u8,
         };
-        let mut found = None;
+        let mut found = Vec::new();
         for counter in first..=last {
             let candidate = otp::hotp(&seed, format, counter as u64).map_err(otp_internal)?;
-            if otp::codes_equal(&candidate, code) && found.is_none() {
-                found = Some(counter);
+            if otp::codes_equal(&candidate, code) {
+                found.push(counter);
             }
         }
         Ok(found)
@@ -1301,27 +1311,8 @@ pub fn hash_api_key(key: &str) -> String {
 
 /// The app talks to HTTPS servers, and to plain HTTP only on loopback.
 pub fn check_server_url(url: &str) -> Result<(), ServerError> {
-    let rest = if let Some(r) = url.strip_prefix("https://") {
-        r
-    } else if let Some(r) = url.strip_prefix("http://") {
-        let host = r.split(['/', ':']).next().unwrap_or("");
-        let host = if r.starts_with('[') {
-            r.split(']').next().unwrap_or("").trim_start_matches('[')
-        } else {
-            host
-        };
-        let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        if !loopback {
-            return Err(bad(
-                "the server URL must be https:// (plain http:// only for a loopback address)",
-            ));
-        }
-        r
-    } else {
-        return Err(bad("the server URL must start with https://"));
-    };
-    if rest.is_empty() || rest.len() > 200 || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("the server URL has no host, or spaces or control characters"));
-    }
-    Ok(())
+    // The app's own check, so every link the server makes is one the app opens.
+    crate::link::check_server_url(url)
+        .map(|_| ())
+        .map_err(|e| bad(format!("the server URL: {e}")))
 }

@@ -51,7 +51,7 @@ pub(super) fn refresh(c: &Controller) {
                         } else {
                             format!("{} · {}", t.issuer, t.account).into()
                         },
-                        status: status.describe().into(),
+                        status: status.describe(now).into(),
                         status_kind: match status {
                             Status::Active => "active",
                             Status::Syncing { .. } => "syncing",
@@ -85,6 +85,20 @@ pub(super) fn open_link(c: &Controller, text: &str) {
         Ok(Link::Hard(_)) => {
             super::link_problem::show(c, "This is a hard-token link", link::HardToken::EXPLANATION, true)
         }
+        // The window's activation-code screen is not built yet (issue 14);
+        // say how to finish on the command line rather than fail silently.
+        Ok(Link::Online(l)) => super::link_problem::show(
+            c,
+            "Activate this token on the command line",
+            &format!(
+                "This link from {} ({}) is activated with a code from your EHR. This window cannot ask \
+                 for it yet: run  softtoken enroll - --name NAME  and paste the link, then the \
+                 activation code.",
+                l.issuer,
+                l.host()
+            ),
+            false,
+        ),
         Ok(Link::Soft(e)) => match c.tokens.check_link(&e) {
             Err(TokenError::SameDevice(_)) => super::same_device::show(c, text),
             Err(TokenError::LinkUsed) => super::link_problem::show(
