@@ -439,19 +439,7 @@ fn cmd_enroll_online(
 ) -> Result<(), Failure> {
     let net = crate::online::HttpNetwork::default();
     // Refuse early what would be refused anyway: the name, a used link.
-    let probe = link::Enrollment {
-        source: Source::Epcs,
-        kind: link::OtpKind::Totp { period: 30 },
-        issuer: l.issuer.clone(),
-        account: l.account.clone(),
-        secret: Zeroizing::new(Vec::new()),
-        format: Default::default(),
-        prescribing_devices: Vec::new(),
-        sync_seconds: 0,
-        expires_at: None,
-        enrollment_id: Some(l.enrollment_id.clone()),
-        online: None,
-    };
+    let probe = l.probe();
     tokens.precheck(&probe, name, replace)?;
     let code_text = if code_stdin {
         stdin_line("activation code")?

@@ -99,3 +99,23 @@ pub fn parse_rfc3339(text: &str) -> Option<u64> {
         .ok()
         .and_then(|t| u64::try_from(t.timestamp()).ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ready_time_that_is_not_today_says_its_day() {
+        let noon = Local
+            .with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
+            .single()
+            .unwrap()
+            .timestamp() as u64;
+        assert_eq!(format_ready(noon + 3600, noon), "at 13:00");
+        assert_eq!(format_ready(noon + 86_400, noon), "tomorrow at 12:00");
+        assert_eq!(format_ready(noon + 2 * 86_400, noon), "on Wed 25 Nov at 12:00");
+        // A 24-hour sync started at 09:00 is not "09:00" today.
+        let nine = noon - 3 * 3600;
+        assert_eq!(format_ready(nine + 86_400, nine), "tomorrow at 09:00");
+    }
+}

@@ -88,6 +88,24 @@ pub struct OnlineLink {
 }
 
 impl OnlineLink {
+    /// What is known before activation, for the name and used-link checks:
+    /// issuer, account and enrollment id, no secret yet.
+    pub fn probe(&self) -> Enrollment {
+        Enrollment {
+            source: Source::Epcs,
+            kind: OtpKind::Totp { period: 30 },
+            issuer: self.issuer.clone(),
+            account: self.account.clone(),
+            secret: Zeroizing::new(Vec::new()),
+            format: CodeFormat::default(),
+            prescribing_devices: Vec::new(),
+            sync_seconds: 0,
+            expires_at: None,
+            enrollment_id: Some(self.enrollment_id.clone()),
+            online: None,
+        }
+    }
+
     /// The issuer's host (and port), shown in full so a look-alike stands out.
     pub fn host(&self) -> &str {
         let rest = self.server.split_once("://").map(|(_, r)| r).unwrap_or(&self.server);

@@ -351,7 +351,9 @@ pub fn propose_name(issuer: &str, account: &str) -> String {
     }
 }
 
-/// The token manager.
+/// The token manager. Clones share the store; the data-folder lock keeps
+/// them (and other processes) from interleaving changes.
+#[derive(Clone)]
 pub struct Tokens {
     store: Arc<dyn SecretStore>,
     dir: PathBuf,

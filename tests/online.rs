@@ -4,12 +4,14 @@
 //! the real keyring that scripts/test.sh starts, over plain HTTP and over
 //! HTTPS with a test CA given through `SSL_CERT_FILE`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 mod common;
+
+use common::server::{test_ca, Server};
 
 use softtoken::clock::ManualClock;
 use softtoken::link::{self, Link, OnlineLink};
@@ -19,99 +21,7 @@ use softtoken::protocol::ActivationCode;
 use softtoken::server::service::EnrollResponse;
 use softtoken::tokens::{EnrollRequest, TokenError};
 
-const SERVER: &str = env!("CARGO_BIN_EXE_softtoken-server");
 const APP: &str = env!("CARGO_BIN_EXE_softtoken");
-
-struct Server {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(tls: Option<(&Path, &Path)>) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(SERVER);
-        cmd.arg("--data-dir")
-            .arg(dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0"]);
-        if let Some((cert, key)) = tls {
-            cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
-        }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line.split_whitespace().nth(3).expect("listening on ADDR").to_string();
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        Server {
-            child,
-            url: format!("{scheme}://{addr}"),
-            dir,
-        }
-    }
-
-    fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(SERVER)
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn enroll(&self, account: &str, extra: &[&str]) -> EnrollResponse {
-        let mut args = vec!["enroll", "--issuer", "Clinic", "--account", account, "--json"];
-        args.extend_from_slice(extra);
-        serde_json::from_str(&self.cli(&args)).unwrap()
-    }
-
-    /// POST /v1/verify with a fresh verify key; (status, body).
-    fn verify(&self, key: &str, account: &str, code: &str) -> (u16, String) {
-        let body = serde_json::json!({ "account": account, "code": code }).to_string();
-        let out = Command::new("curl")
-            .args([
-                "-s",
-                "-k",
-                "-o",
-                "-",
-                "-w",
-                "\n%{http_code}",
-                "-H",
-                "Content-Type: application/json",
-            ])
-            .arg("-H")
-            .arg(format!("@{}", self.header_file(key).display()))
-            .args(["-d", &body])
-            .arg(format!("{}/v1/verify", self.url))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let (body, status) = text.rsplit_once('\n').unwrap();
-        (status.trim().parse().unwrap(), body.to_string())
-    }
-
-    /// The API key in a 0600 header file, so it is not on curl's command line.
-    fn header_file(&self, key: &str) -> std::path::PathBuf {
-        let path = self.dir.path().join("ehr.header");
-        std::fs::write(&path, format!("Authorization: Bearer {key}\n")).unwrap();
-        path
-    }
-}
 
 fn online_link(e: &EnrollResponse) -> OnlineLink {
     match link::parse(&e.link, 0).unwrap() {
@@ -445,29 +355,8 @@ fn cli_enrolls_online_over_http_on_loopback() {
 #[test]
 #[ignore = "needs the keyring that scripts/test.sh starts"]
 fn cli_enrolls_online_over_https_with_a_test_ca_from_ssl_cert_file() {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     let certs = tempfile::tempdir().unwrap();
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "SoftToken test CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    let (cert, key, ca_file) = (
-        certs.path().join("cert.pem"),
-        certs.path().join("key.pem"),
-        certs.path().join("ca.pem"),
-    );
-    std::fs::write(&cert, leaf.pem()).unwrap();
-    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
-    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let (cert, key, ca_file) = test_ca(certs.path());
     let s = Server::start(Some((&cert, &key)));
     assert!(s.url.starts_with("https://"));
 
@@ -505,5 +394,103 @@ trait NowSecs {
 impl NowSecs for ManualClock {
     fn now_secs(&self) -> u64 {
         softtoken::clock::Clock::now(self)
+    }
+}
+
+// ---- the window (headless), against the real server ----
+
+/// Writes the window to `$SOFTTOKEN_SHOTS/NAME.png` when that is set
+/// (how the README's screenshots of these screens are made).
+fn shot(c: &softtoken::ui::Controller, name: &str) {
+    let Ok(dir) = std::env::var("SOFTTOKEN_SHOTS") else {
+        return;
+    };
+    use slint::ComponentHandle;
+    let buf = c.window.window().take_snapshot().unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = std::fs::File::create(Path::new(&dir).join(format!("{name}.png"))).unwrap();
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), buf.width(), buf.height());
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header().unwrap().write_image_data(buf.as_bytes()).unwrap();
+}
+
+#[test]
+fn the_window_activates_online_and_the_issuer_verifies_the_code() {
+    use slint::ComponentHandle;
+    use softtoken::ui::{ActivationAdapter, Controller, DoneAdapter, MemoryClipboard, NameAdapter, PinAdapter};
+    // The QA runner's headless platform: software rendering, so screenshots work.
+    softtoken::qa::play::init_platform().unwrap();
+    let s = Server::start(None);
+    let key = s.cli(&["api-key", "--name", "ehr", "--role", "verify"]);
+    let key = key.trim();
+    for dark in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(otp_now());
+        let tokens = common::mock_tokens(dir.path(), "online-ui", &clock);
+        // A clone shares the mock keyring: the test reads the code through it.
+        let c = Controller::new(
+            tokens.clone(),
+            std::sync::Arc::new(clock.clone()),
+            Box::new(MemoryClipboard::default()),
+        )
+        .unwrap();
+        c.window.invoke_set_dark(dark);
+        c.window.window().set_size(slint::LogicalSize::new(400.0, 720.0));
+        let suffix = if dark { "-dark" } else { "" };
+        let account = format!("dr.window{suffix}");
+        let e = s.enroll(&account, &[]);
+
+        // The name screen says where the token comes from.
+        c.open_link(&e.link);
+        assert_eq!(c.screen(), "name");
+        let host = s.url.trim_start_matches("http://").to_string();
+        assert_eq!(
+            c.window.global::<NameAdapter>().get_origin(),
+            format!("Activation server: {host}")
+        );
+        shot(&c, &format!("online-1-name{suffix}"));
+        c.window.global::<NameAdapter>().invoke_activate();
+        assert_eq!(c.screen(), "activation");
+        let a = c.window.global::<ActivationAdapter>();
+        assert_eq!(a.get_host(), host.as_str());
+
+        // Typed as the EHR shows it; a wrong code says the tries left.
+        a.invoke_edited("aaaaaaaa".into());
+        assert_eq!(a.get_code(), "AAAA-AAAA");
+        a.invoke_activate();
+        assert_eq!(c.screen(), "activation");
+        assert!(a.get_error().contains("4 tries left"), "{}", a.get_error());
+        shot(&c, &format!("online-2-wrong-code{suffix}"));
+
+        a.invoke_edited(e.activation_code.to_lowercase().replace('-', "").into());
+        assert_eq!(a.get_code(), e.activation_code.as_str());
+        shot(&c, &format!("online-3-code{suffix}"));
+        a.invoke_activate();
+        assert_eq!(c.screen(), "pin", "{}", a.get_error());
+        let pin = c.window.global::<PinAdapter>();
+        pin.set_pin("2580".into());
+        pin.set_confirm("2580".into());
+        pin.invoke_continue();
+        assert_eq!(c.screen(), "done", "{}", pin.get_error());
+        let d = c.window.global::<DoneAdapter>();
+        let cred = d.get_credential_id().to_string();
+        assert!(!cred.is_empty());
+        shot(&c, &format!("online-4-done{suffix}"));
+
+        // The token's code verifies at the issuer, once.
+        let name = tokens.list().unwrap()[0].name.clone();
+        let code = tokens.code(&name, &Pin::new("2580".to_string())).unwrap();
+        let (status, body) = s.verify(key, &account, &code.code);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(&cred), "{body}");
+        let (status, _) = s.verify(key, &account, &code.code);
+        assert_eq!(status, 403);
+        c.escape();
+
+        // The same link again: already used here.
+        c.open_link(&e.link);
+        assert_eq!(c.screen(), "link-problem");
+        c.escape();
     }
 }

@@ -4,6 +4,8 @@
 //! the token and set its PIN; the token lands in the real keyring and data
 //! folder, as `softtoken list` then shows.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
@@ -575,4 +577,68 @@ fn the_session_bus_starts_softtoken_at_a_link_from_its_service_file() {
     assert!(out.contains(&format!("cmdline: {} open \n", exe.display())), "{out}");
     assert!(!out.contains(secret), "{out}");
     assert!(out.contains("Act (dr.act)\tAct\tdr.act\tactive"), "{out}");
+}
+
+/// Online activation in the real window: `softtoken-server` over HTTPS with
+/// a certificate from a test CA that the app trusts the platform's way
+/// (`SSL_CERT_FILE`, no SoftToken switch); the activation code typed through
+/// X in lower case without its dash; the network answered off the UI
+/// thread; the code then verified at the issuer with curl.
+#[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
+fn the_window_activates_online_over_https_and_the_issuer_verifies_the_code() {
+    let (display, _one_at_a_time) = the_display_and_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let (cert, key, ca) = common::server::test_ca(tmp.path());
+    let server = common::server::Server::start(Some((&cert, &key)));
+    let ehr = server.cli(&["api-key", "--name", "ehr", "--role", "verify"]);
+    let e = server.enroll("dr.https", &[]);
+    let data = tmp.path().join("data");
+    let (_app, window) = open_in_window(&display, &data, &e.link, |c| {
+        c.env("SSL_CERT_FILE", &ca);
+    });
+    wait_for("the name screen", Duration::from_secs(10), || {
+        colours(&display, &window, &tmp.path().join("name.png")) > 20
+    });
+    // Name screen: Enter activates; then the code, as a prescriber might type it.
+    type_into(&display, &window, &[&["key", "--window", &window, "Return"]]);
+    let typed = e.activation_code.replace('-', "").to_lowercase();
+    type_into(
+        &display,
+        &window,
+        &[&["type", "--delay", "60", &typed], &["key", "Return"]],
+    );
+    // The issuer answers on a thread; the PIN screen follows.
+    std::thread::sleep(Duration::from_secs(2));
+    capture(&display, &window, &tmp.path().join("pin.png"));
+    set_pin_2580(&display, &window);
+    let listed = wait_listed(&data, "Clinic (dr.https)");
+    assert!(listed.contains("active"), "{listed}");
+    let show = Command::new(env!("CARGO_BIN_EXE_softtoken"))
+        .args(["show", "Clinic (dr.https)"])
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&show.stdout).to_string();
+    assert!(shown.contains(&format!("issuer address: {}", server.url)), "{shown}");
+    let mut code = Command::new(env!("CARGO_BIN_EXE_softtoken"))
+        .args(["code", "Clinic (dr.https)", "--pin-stdin"])
+        .env("XDG_DATA_HOME", &data)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    code.stdin.take().unwrap().write_all(b"2580\n").unwrap();
+    let o = code.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let code = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let (status, body) = server.verify(ehr.trim(), "dr.https", &code);
+    assert_eq!(status, 200, "{body}");
+    let _ = colours(&display, &window, &tmp.path().join("done.png"));
+    if let Ok(dir) = std::env::var("SOFTTOKEN_SHOTS") {
+        for f in ["name.png", "pin.png", "done.png"] {
+            let _ = std::fs::copy(tmp.path().join(f), Path::new(&dir).join(format!("window-https-{f}")));
+        }
+    }
 }

@@ -5,7 +5,6 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 
 use super::{Controller, DoneAdapter};
-use crate::clock::format_local_hm;
 use crate::tokens::{Status, TokenMeta};
 
 use crate::tokens::SYNC_MESSAGE;
@@ -21,12 +20,13 @@ pub(super) fn show(c: &Controller, token: &TokenMeta) {
     match token.status(c.now()) {
         Status::Syncing { ready_at } => {
             a.set_message(SYNC_MESSAGE.into());
-            a.set_ready_at(format_local_hm(ready_at).into());
+            a.set_ready_at(crate::clock::format_ready(ready_at, c.now()).into());
         }
         _ => {
             a.set_message(format!("\"{}\" is ready to use.", token.name).into());
             a.set_ready_at("".into());
         }
     }
+    a.set_credential_id(token.credential_id.as_deref().unwrap_or_default().into());
     c.go("done");
 }

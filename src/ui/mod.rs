@@ -8,6 +8,7 @@
 //! properties and call adapter callbacks.
 
 mod about;
+mod activation;
 mod done;
 mod link_problem;
 mod name;
@@ -146,6 +147,27 @@ pub(crate) struct State {
     /// the screen it interrupted.
     incoming: Option<Zeroizing<String>>,
     return_to: Option<String>,
+    /// A softtoken://activate link being enrolled, and once the issuer
+    /// answered, the agreed activation (sealed and confirmed on Continue).
+    online: Option<crate::link::OnlineLink>,
+    activated: Option<Arc<crate::online::Activated>>,
+}
+
+/// Where work that may block (the network) runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    /// On the calling thread, at once: tests and QA scripts, which need
+    /// each step finished before the next.
+    Inline,
+    /// On a thread of its own, the answer handed back through the event loop.
+    Threads,
+}
+
+type JobDone = Box<dyn FnOnce(&Controller, Box<dyn std::any::Any + Send>)>;
+
+thread_local! {
+    /// The UI thread's controller, for answers coming back from threads.
+    static CURRENT: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) };
 }
 
 /// The app: window, state and services.
@@ -158,6 +180,12 @@ pub struct Controller {
     startup_error: RefCell<Option<String>>,
     /// Called when the app may need ticks again (see [`Controller::next_tick_in`]).
     waker: RefCell<Option<Box<dyn Fn()>>>,
+    network: RefCell<Arc<dyn crate::online::Network>>,
+    runner: std::cell::Cell<Runner>,
+    /// Background work in flight, by id; a cancelled job is removed, so its
+    /// answer finds nothing to call.
+    jobs: RefCell<std::collections::HashMap<u64, JobDone>>,
+    next_job: std::cell::Cell<u64>,
 }
 
 impl Controller {
@@ -177,7 +205,12 @@ impl Controller {
             clock,
             startup_error: RefCell::new(None),
             waker: RefCell::new(None),
+            network: RefCell::new(Arc::new(crate::online::HttpNetwork::default())),
+            runner: std::cell::Cell::new(Runner::Inline),
+            jobs: RefCell::new(Default::default()),
+            next_job: std::cell::Cell::new(1),
         });
+        CURRENT.with(|cur| *cur.borrow_mut() = Rc::downgrade(&c));
         tokens::wire(&c);
         link_problem::wire(&c);
         same_device::wire(&c);
@@ -189,11 +222,71 @@ impl Controller {
         passcode::wire(&c);
         about::wire(&c);
         new_link::wire(&c);
+        activation::wire(&c);
         c.window.global::<PinRules>().on_clean(|t| clean_pin_input(&t).into());
         c.window.global::<Nav>().on_escape(on(&c, |c| c.escape()));
         c.window.global::<Nav>().on_activity(on(&c, |c| c.touch()));
         c.show_tokens();
         Ok(c)
+    }
+
+    /// The network the activation uses (tests put their own in).
+    pub fn set_network(&self, net: Arc<dyn crate::online::Network>) {
+        *self.network.borrow_mut() = net;
+    }
+
+    pub(crate) fn network(&self) -> Arc<dyn crate::online::Network> {
+        self.network.borrow().clone()
+    }
+
+    /// Runs network work on threads of its own, so the window never freezes
+    /// (the app does this; tests and QA scripts run it inline, step by step).
+    pub fn use_threads(&self) {
+        self.runner.set(Runner::Threads);
+    }
+
+    /// Runs `work` (off the UI thread when [`Controller::use_threads`] was
+    /// called), then `done` with its result on the UI thread, unless
+    /// [`Controller::cancel_background`] came first.
+    pub(crate) fn background<R: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> R + Send + 'static,
+        done: impl FnOnce(&Controller, R) + 'static,
+    ) {
+        let id = self.next_job.get();
+        self.next_job.set(id + 1);
+        let done: JobDone = Box::new(move |c, any| {
+            if let Ok(r) = any.downcast::<R>() {
+                done(c, *r)
+            }
+        });
+        self.jobs.borrow_mut().insert(id, done);
+        match self.runner.get() {
+            Runner::Inline => self.finish_job(id, Box::new(work())),
+            Runner::Threads => {
+                std::thread::spawn(move || {
+                    let result: Box<dyn std::any::Any + Send> = Box::new(work());
+                    let _ = slint::invoke_from_event_loop(move || {
+                        if let Some(c) = CURRENT.with(|cur| cur.borrow().upgrade()) {
+                            c.finish_job(id, result);
+                        }
+                    });
+                });
+            }
+        }
+    }
+
+    fn finish_job(&self, id: u64, result: Box<dyn std::any::Any + Send>) {
+        let done = self.jobs.borrow_mut().remove(&id);
+        if let Some(done) = done {
+            done(self, result);
+        }
+        self.wake();
+    }
+
+    /// Forgets the background work in flight: its answers are dropped.
+    pub(crate) fn cancel_background(&self) {
+        self.jobs.borrow_mut().clear();
     }
 
     /// Reports a problem found after start (such as no keyring) on the token list.
@@ -272,6 +365,8 @@ impl Controller {
     /// Escape goes back one step.
     pub fn escape(&self) {
         match self.screen().as_str() {
+            // Not while the token is being sealed and confirmed.
+            "pin" if self.window.global::<PinAdapter>().get_busy() => {}
             "pin" => self.go("name"),
             "passcode" => self.lock(),
             "new-link" => new_link::keep(self),
@@ -282,11 +377,14 @@ impl Controller {
 
     /// Forgets any enrollment in progress and shows the list.
     pub fn show_tokens(&self) {
+        self.cancel_background();
         {
             let mut s = self.state.borrow_mut();
             s.pending = None;
             s.link_text = None;
             s.replace_confirmed = false;
+            s.online = None;
+            s.activated = None;
         }
         tokens::refresh(self);
         self.go("tokens");
@@ -427,6 +525,7 @@ pub fn run(link: Option<String>) -> Result<(), String> {
     let tokens = Tokens::new(store.clone(), dir, device, clock.clone());
     let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()))
         .map_err(|e| format!("could not open a window: {e}"))?;
+    c.use_threads();
     #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
     let _bus = match claim.join() {
         Ok(crate::instance::Claim::AlreadyRunning) => {

@@ -37,6 +37,12 @@ pub(super) fn show(c: &Controller, proposed: &str) {
         if let Some(e) = &s.pending {
             a.set_issuer(e.issuer.as_str().into());
             a.set_account(e.account.as_str().into());
+            let origin = match (&s.online, e.source) {
+                (Some(l), _) => format!("Activation server: {}", l.host()),
+                (None, crate::link::Source::Epcs) => "Offline enrollment: the secret came in the link.".into(),
+                (None, crate::link::Source::Otpauth) => String::new(),
+            };
+            a.set_origin(origin.into());
         }
     }
     a.set_name(proposed.into());
@@ -48,6 +54,7 @@ fn activate(c: &Controller) {
     let a = c.window.global::<NameAdapter>();
     match problem(c, &a.get_name()) {
         Some(err) => a.set_error(err.into()),
+        None if c.state.borrow().online.is_some() => super::activation::show(c),
         None => super::pin::show(c),
     }
 }

@@ -85,20 +85,37 @@ pub(super) fn open_link(c: &Controller, text: &str) {
         Ok(Link::Hard(_)) => {
             super::link_problem::show(c, "This is a hard-token link", link::HardToken::EXPLANATION, true)
         }
-        // The window's activation-code screen is not built yet (issue 14);
-        // say how to finish on the command line rather than fail silently.
-        Ok(Link::Online(l)) => super::link_problem::show(
-            c,
-            "Activate this token on the command line",
-            &format!(
-                "This link from {} ({}) is activated with a code from your EHR. This window cannot ask \
-                 for it yet: run  softtoken enroll - --name NAME  and paste the link, then the \
-                 activation code.",
-                l.issuer,
-                l.host()
+        Ok(Link::Online(l)) => match c.tokens.check_link(&l.probe()) {
+            Err(TokenError::LinkUsed) => super::link_problem::show(
+                c,
+                "This link was already used",
+                &TokenError::LinkUsed.to_string(),
+                false,
             ),
-            false,
-        ),
+            Err(other) => {
+                a.set_paste_error(other.to_string().into());
+                c.go("tokens");
+            }
+            Ok(()) => {
+                a.set_paste_text("".into());
+                a.set_paste_error("".into());
+                let e = l.probe();
+                let existing = c.tokens.existing_for(&e).ok().flatten();
+                let proposed = propose_name(&e.issuer, &e.account);
+                {
+                    let mut s = c.state.borrow_mut();
+                    s.link_text = Some(Zeroizing::new(text.trim().to_string()));
+                    s.pending = Some(e);
+                    s.online = Some(l);
+                    s.activated = None;
+                    s.replace_confirmed = false;
+                }
+                match existing {
+                    Some(old) => super::replace::show(c, &old.name),
+                    None => super::name::show(c, &proposed),
+                }
+            }
+        },
         Ok(Link::Soft(e)) => match c.tokens.check_link(&e) {
             Err(TokenError::SameDevice(_)) => super::same_device::show(c, text),
             Err(TokenError::LinkUsed) => super::link_problem::show(
@@ -120,6 +137,8 @@ pub(super) fn open_link(c: &Controller, text: &str) {
                     let mut s = c.state.borrow_mut();
                     s.link_text = Some(Zeroizing::new(text.trim().to_string()));
                     s.pending = Some(e);
+                    s.online = None;
+                    s.activated = None;
                     s.replace_confirmed = false;
                 }
                 match existing {

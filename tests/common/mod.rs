@@ -2,6 +2,9 @@
 //! keyring-core's mock keyring, in a temporary folder, at a manual clock,
 //! with the fast test KDF parameters.
 
+#[allow(dead_code)] // Only the app's online tests start a server.
+pub mod server;
+
 use std::path::Path;
 use std::sync::Arc;
 
