@@ -131,6 +131,16 @@ enum Command {
     },
     /// Show a token's details: credential ID, issuer, account, device, code format.
     Show { name: String },
+    /// Report a token lost: its issuer stops accepting its codes at once (a request
+    /// signed with the token's secret, so the PIN is needed), then it is removed here.
+    ReportLost {
+        name: String,
+        #[arg(long)]
+        pin_stdin: bool,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// List the tokens: name, issuer, account, status.
     List,
     /// Print a token's current code after its PIN (only the digits on stdout).
@@ -268,6 +278,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Show { name } => cmd_show(&name),
+        Command::ReportLost { name, pin_stdin, yes } => cmd_report_lost(&name, pin_stdin, yes),
         Command::Enroll {
             activation_code_stdin,
             link,
@@ -600,6 +611,54 @@ fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
         eprintln!("warning: {warning}");
     }
     println!("{}", code.code.as_str());
+    Ok(())
+}
+
+fn cmd_report_lost(name: &str, pin_stdin: bool, yes: bool) -> Result<(), Failure> {
+    let tokens = tokens::open_system()?;
+    let meta = tokens.get(name)?;
+    let (Some(server), Some(id)) = (meta.server.clone(), meta.credential_id.clone()) else {
+        return Err(Failure::Refused(format!(
+            "\"{name}\" was enrolled offline (the secret came in the link), so SoftToken cannot tell its \
+             issuer; ask your EHR's help desk to revoke it, then run: softtoken remove \"{name}\""
+        )));
+    };
+    if !yes {
+        confirm_on_terminal(&format!(
+            "Report \"{name}\" (credential {id}) lost to {server} and remove it here? Type yes to confirm: "
+        ))?;
+    }
+    let pin = read_pin("Token PIN: ", pin_stdin)?;
+    let unlocked = tokens.unlock(name, &pin)?;
+    let net = crate::online::HttpNetwork::default();
+    let told = crate::online::revoke(&net, &server, &id, unlocked.secret(), SystemClock.now());
+    drop(unlocked);
+    tokens.remove(name)?;
+    match told {
+        Ok(()) => {
+            println!("Reported lost: {server} no longer accepts codes from credential {id}. Removed \"{name}\".");
+            Ok(())
+        }
+        Err(e) => Err(Failure::Refused(format!(
+            "Removed \"{name}\" here, but the issuer was not told ({e}). Tell your EHR's help desk that \
+             credential {id} is lost."
+        ))),
+    }
+}
+
+fn confirm_on_terminal(question: &str) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Invalid(
+            "pass --yes when there is no terminal to confirm on".into(),
+        ));
+    }
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() != "yes" {
+        return Err(Failure::Refused("nothing was changed".into()));
+    }
     Ok(())
 }
 

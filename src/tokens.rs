@@ -301,6 +301,13 @@ pub struct Unlocked {
     secret: Zeroizing<Vec<u8>>,
 }
 
+impl Unlocked {
+    /// The open secret, for signing a request to the token's issuer.
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+}
+
 /// Checks a proposed token name (1–40 characters, no control characters).
 pub fn check_name(name: &str) -> Result<String, TokenError> {
     let trimmed = name.trim();

@@ -343,6 +343,24 @@ fn cli_flow(s: &Server, env: &[(&str, &str)]) {
         env,
     );
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+
+    // Report lost: a wrong PIN changes nothing; the right one revokes it at
+    // the issuer and removes it here.
+    let lost = ["report-lost", "Work", "--pin-stdin", "--yes"];
+    let o = app(data.path(), &lost, "1111\n", env);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("Wrong PIN"), "{}", text(&o));
+    let o = app(data.path(), &lost, "2580\n", env);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("no longer accepts codes from credential {cred}")),
+        "{}",
+        text(&o)
+    );
+    let (status, body) = s.verify(key, "dr.cli", &code);
+    assert_eq!((status, body.contains("revoked")), (403, true), "{body}");
+    let list = app(data.path(), &["list"], "", env);
+    assert!(!text(&list).contains("Work\t"), "{}", text(&list));
 }
 
 #[test]
@@ -418,7 +436,10 @@ fn shot(c: &softtoken::ui::Controller, name: &str) {
 #[test]
 fn the_window_activates_online_and_the_issuer_verifies_the_code() {
     use slint::ComponentHandle;
-    use softtoken::ui::{ActivationAdapter, Controller, DoneAdapter, MemoryClipboard, NameAdapter, PinAdapter};
+    use softtoken::ui::{
+        ActivationAdapter, Controller, DetailsAdapter, DoneAdapter, LinkProblemAdapter, MemoryClipboard, NameAdapter,
+        PasscodeAdapter, PinAdapter, TokensAdapter, UnlockAdapter,
+    };
     // The QA runner's headless platform: software rendering, so screenshots work.
     softtoken::qa::play::init_platform().unwrap();
     let s = Server::start(None);
@@ -491,6 +512,36 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         // The same link again: already used here.
         c.open_link(&e.link);
         assert_eq!(c.screen(), "link-problem");
+        c.escape();
+
+        // Details, after the PIN: the credential ID; then Report lost.
+        c.window.global::<TokensAdapter>().invoke_select(0);
+        let unlock = c.window.global::<UnlockAdapter>();
+        unlock.set_pin("2580".into());
+        unlock.invoke_unlock();
+        assert_eq!(c.screen(), "passcode");
+        c.window.global::<PasscodeAdapter>().invoke_details();
+        assert_eq!(c.screen(), "details");
+        let d = c.window.global::<DetailsAdapter>();
+        let facts: Vec<String> = slint::Model::iter(&d.get_facts()).map(|f| f.to_string()).collect();
+        assert_eq!(facts[0], format!("Credential ID: {cred}"));
+        assert_eq!(facts[1], format!("Issuer: Clinic · {host}"));
+        assert!(facts.iter().any(|f| f.starts_with("This device: ")), "{facts:?}");
+        shot(&c, &format!("online-5-details{suffix}"));
+        d.invoke_remove();
+        assert!(d.get_confirming());
+        shot(&c, &format!("online-6-report-lost{suffix}"));
+        d.invoke_confirm_remove();
+        assert_eq!(c.screen(), "link-problem");
+        let told = c.window.global::<LinkProblemAdapter>().get_message().to_string();
+        assert!(
+            told.contains(&format!("no longer accepts codes from credential {cred}")),
+            "{told}"
+        );
+        assert!(tokens.list().unwrap().is_empty());
+        // The issuer refuses the token from now on.
+        let (status, body) = s.verify(key, &account, &code.code);
+        assert_eq!((status, body.contains("revoked")), (403, true), "{body}");
         c.escape();
     }
 }

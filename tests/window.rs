@@ -536,11 +536,16 @@ fn the_session_bus_starts_softtoken_at_a_link_from_its_service_file() {
     let secret = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
     let link = format!("softtoken://enroll?type=soft&issuer=Act&account=dr.act&secret={secret}&sync=0");
     // A session bus of its own, whose service directories include $XDG_DATA_HOME/dbus-1/services.
+    // The platform data is typed (`@a{sv}`): gdbus guesses an untyped `{}`
+    // from introspection, which races the service's start. Whatever happens,
+    // the window this session started is closed on the way out, or it would
+    // keep the output pipes (and this test) open.
     let script = r#"
+        trap 'for w in $(xdotool search --name "^SoftToken$"); do kill "$(xdotool getwindowpid "$w")"; done 2>/dev/null' EXIT
         echo -n softtoken | gnome-keyring-daemon --unlock --components=secrets >/dev/null
         gdbus call --session --timeout 30 --dest io.github.softtoken.SoftToken \
             --object-path /io/github/softtoken/SoftToken \
-            --method org.freedesktop.Application.Open "[\"$1\"]" "{}" >/dev/null || exit 3
+            --method org.freedesktop.Application.Open "[\"$1\"]" "@a{sv} {}" >/dev/null || exit 3
         for i in $(seq 100); do
             w=$(xdotool search --onlyvisible --name '^SoftToken$' | head -n1)
             [ -n "$w" ] && break

@@ -9,6 +9,7 @@
 
 mod about;
 mod activation;
+mod details;
 mod done;
 mod link_problem;
 mod name;
@@ -165,11 +166,6 @@ enum Runner {
 
 type JobDone = Box<dyn FnOnce(&Controller, Box<dyn std::any::Any + Send>)>;
 
-thread_local! {
-    /// The UI thread's controller, for answers coming back from threads.
-    static CURRENT: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) };
-}
-
 /// The app: window, state and services.
 pub struct Controller {
     pub window: AppWindow,
@@ -210,7 +206,7 @@ impl Controller {
             jobs: RefCell::new(Default::default()),
             next_job: std::cell::Cell::new(1),
         });
-        CURRENT.with(|cur| *cur.borrow_mut() = Rc::downgrade(&c));
+        APP.with(|a| *a.borrow_mut() = Rc::downgrade(&c));
         tokens::wire(&c);
         link_problem::wire(&c);
         same_device::wire(&c);
@@ -223,6 +219,7 @@ impl Controller {
         about::wire(&c);
         new_link::wire(&c);
         activation::wire(&c);
+        details::wire(&c);
         c.window.global::<PinRules>().on_clean(|t| clean_pin_input(&t).into());
         c.window.global::<Nav>().on_escape(on(&c, |c| c.escape()));
         c.window.global::<Nav>().on_activity(on(&c, |c| c.touch()));
@@ -267,7 +264,7 @@ impl Controller {
                 std::thread::spawn(move || {
                     let result: Box<dyn std::any::Any + Send> = Box::new(work());
                     let _ = slint::invoke_from_event_loop(move || {
-                        if let Some(c) = CURRENT.with(|cur| cur.borrow().upgrade()) {
+                        if let Some(c) = APP.with(|a| a.borrow().upgrade()) {
                             c.finish_job(id, result);
                         }
                     });
@@ -335,7 +332,7 @@ impl Controller {
         let screen = self.screen();
         let mut next: Option<u64> = None;
         let mut at = |secs: u64| next = Some(next.map_or(secs, |n: u64| n.min(secs)).max(1));
-        if screen == "passcode" {
+        if screen == "passcode" || screen == "details" {
             at(1);
         }
         if let Some((_, copied)) = &s.copied {
@@ -369,6 +366,8 @@ impl Controller {
             "pin" if self.window.global::<PinAdapter>().get_busy() => {}
             "pin" => self.go("name"),
             "passcode" => self.lock(),
+            "details" if self.window.global::<DetailsAdapter>().get_busy() => {}
+            "details" => passcode::resume(self),
             "new-link" => new_link::keep(self),
             "tokens" => {}
             _ => self.show_tokens(),
@@ -464,13 +463,17 @@ impl Controller {
         if screen == "unlock" && wait_running {
             unlock::refresh_wait(self);
         }
-        if screen == "passcode" {
+        if screen == "passcode" || screen == "details" {
+            // The details screen holds the open secret too.
             let idle = now.saturating_sub(self.state.borrow().last_activity);
-            if idle >= AUTO_LOCK_SECONDS {
+            let busy = self.window.global::<DetailsAdapter>().get_busy();
+            if idle >= AUTO_LOCK_SECONDS && !busy {
                 self.lock();
                 return;
             }
-            passcode::refresh(self);
+            if screen == "passcode" {
+                passcode::refresh(self);
+            }
         }
     }
 }
@@ -479,7 +482,11 @@ impl Controller {
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 static REQUESTS: Mutex<Vec<crate::instance::Request>> = Mutex::new(Vec::new());
 
-thread_local! { static APP: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) }; }
+thread_local! {
+    /// The UI thread's controller: for requests from other processes and
+    /// for answers coming back from background work.
+    static APP: RefCell<std::rc::Weak<Controller>> = const { RefCell::new(std::rc::Weak::new()) };
+}
 
 /// Carries out the requests that arrived over the session bus: to the front,
 /// and a link opened as [`Controller::open_external`] does.
@@ -545,7 +552,6 @@ pub fn run(link: Option<String>) -> Result<(), String> {
     // A missing or locked keyring is said on the list as soon as it is known.
     // This waits on its own thread, started only now: invoke_from_event_loop
     // needs the Slint platform, which exists once the window does.
-    APP.with(|a| *a.borrow_mut() = Rc::downgrade(&c));
     #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
     serve_requests();
     std::thread::spawn(move || {

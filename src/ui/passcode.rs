@@ -25,6 +25,7 @@ pub(super) fn wire(c: &Rc<Controller>) {
     a.on_copy(super::on(c, copy));
     a.on_lock(super::on(c, |c| c.lock()));
     a.on_next(super::on(c, next_hotp));
+    a.on_details(super::on(c, super::details::show));
 }
 
 pub(super) fn show(c: &Controller) {
@@ -39,6 +40,16 @@ pub(super) fn show(c: &Controller) {
     if hotp {
         next_hotp(c);
     } else {
+        refresh(c);
+    }
+    c.go("passcode");
+}
+
+/// Back to the passcode from its details: the same code (an HOTP token
+/// does not move to its next counter).
+pub(super) fn resume(c: &Controller) {
+    let hotp = c.window.global::<PasscodeAdapter>().get_counter_based();
+    if !hotp {
         refresh(c);
     }
     c.go("passcode");
