@@ -606,7 +606,22 @@ fn cmd_list() -> Result<(), Failure> {
 fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
     let tokens = tokens::open_system()?;
     let pin = read_pin(&format!("PIN for {name}: "), pin_stdin)?;
-    let code = tokens.code(name, &pin)?;
+    // A token activated online: its issuer's clock, when it answers within
+    // a few seconds; otherwise this device's clock, and nothing claimed.
+    let meta = tokens.get(name)?;
+    let offset = match (&meta.server, meta.period()) {
+        (Some(server), Some(_)) => {
+            let net = crate::online::HttpNetwork::with_timeout(crate::online::CLOCK_CHECK_TIMEOUT);
+            crate::online::issuer_time(&net, server)
+                .ok()
+                .and_then(|t| crate::online::clock_offset(SystemClock.now(), t))
+        }
+        _ => None,
+    };
+    let code = tokens.code_with_offset(name, &pin, offset.unwrap_or(0))?;
+    if let Some(offset) = offset {
+        eprintln!("warning: {}", crate::online::describe_offset(offset));
+    }
     if let Some(warning) = &code.warning {
         eprintln!("warning: {warning}");
     }

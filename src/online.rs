@@ -86,9 +86,17 @@ pub struct HttpNetwork {
 
 impl Default for HttpNetwork {
     fn default() -> Self {
+        HttpNetwork::with_timeout(TIMEOUT)
+    }
+}
+
+impl HttpNetwork {
+    /// A network whose requests give up after `timeout` (the clock check
+    /// uses a short one: it must never hold up a code).
+    pub fn with_timeout(timeout: Duration) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(TIMEOUT))
+            .timeout_global(Some(timeout))
             .max_redirects(0)
             .tls_config(
                 ureq::tls::TlsConfig::builder()
@@ -100,6 +108,34 @@ impl Default for HttpNetwork {
             .new_agent();
         HttpNetwork { agent }
     }
+}
+
+/// How long the clock check may take.
+pub const CLOCK_CHECK_TIMEOUT: Duration = Duration::from_secs(4);
+/// A device clock further than this from the issuer's is corrected.
+pub const CLOCK_TOLERANCE: u64 = 15;
+
+/// Seconds to add to the device clock to get the issuer's, when they are
+/// more than [`CLOCK_TOLERANCE`] apart (RFC 6238 §6 lets the verifier
+/// absorb less; Google Authenticator's "time correction" does the same).
+pub fn clock_offset(device_now: u64, issuer_now: u64) -> Option<i64> {
+    let d = issuer_now as i64 - device_now as i64;
+    (d.unsigned_abs() > CLOCK_TOLERANCE).then_some(d)
+}
+
+/// "This device's clock is 90 s behind the issuer's; codes use the issuer's time."
+pub fn describe_offset(offset: i64) -> String {
+    let (n, way) = if offset > 0 {
+        (offset, "behind")
+    } else {
+        (-offset, "ahead of")
+    };
+    let amount = if n >= 120 {
+        format!("{} min", n / 60)
+    } else {
+        format!("{n} s")
+    };
+    format!("This device's clock is {amount} {way} the issuer's; these codes use the issuer's time.")
 }
 
 fn host_of(url: &str) -> String {
@@ -298,4 +334,20 @@ pub fn revoke(net: &dyn Network, server: &str, credential_id: &str, seed: &[u8],
         return Err(refusal(&reply));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_more_than_15_s_off_is_corrected_and_said() {
+        assert_eq!(clock_offset(1000, 1015), None);
+        assert_eq!(clock_offset(1000, 985), None);
+        assert_eq!(clock_offset(1000, 1016), Some(16));
+        assert_eq!(clock_offset(1090, 1000), Some(-90));
+        assert!(describe_offset(-90).contains("90 s ahead of the issuer's"));
+        assert!(describe_offset(16).contains("16 s behind the issuer's"));
+        assert!(describe_offset(3600).contains("60 min behind"));
+    }
 }

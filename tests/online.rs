@@ -499,14 +499,6 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         assert!(!cred.is_empty());
         shot(&c, &format!("online-4-done{suffix}"));
 
-        // The token's code verifies at the issuer, once.
-        let name = tokens.list().unwrap()[0].name.clone();
-        let code = tokens.code(&name, &Pin::new("2580".to_string())).unwrap();
-        let (status, body) = s.verify(key, &account, &code.code);
-        assert_eq!(status, 200, "{body}");
-        assert!(body.contains(&cred), "{body}");
-        let (status, _) = s.verify(key, &account, &code.code);
-        assert_eq!(status, 403);
         c.escape();
 
         // The same link again: already used here.
@@ -514,12 +506,29 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         assert_eq!(c.screen(), "link-problem");
         c.escape();
 
-        // Details, after the PIN: the credential ID; then Report lost.
+        // This device's clock runs 90 s ahead: the passcode asks the issuer
+        // its time, uses it, and says so; the code verifies, once.
+        clock.set(otp_now() + 90);
         c.window.global::<TokensAdapter>().invoke_select(0);
         let unlock = c.window.global::<UnlockAdapter>();
         unlock.set_pin("2580".into());
         unlock.invoke_unlock();
         assert_eq!(c.screen(), "passcode");
+        let pc = c.window.global::<PasscodeAdapter>();
+        assert!(
+            pc.get_warning().contains("90 s ahead of the issuer's"),
+            "{}",
+            pc.get_warning()
+        );
+        shot(&c, &format!("online-5-clock{suffix}"));
+        let shown = pc.get_code().replace(' ', "");
+        let (status, body) = s.verify(key, &account, &shown);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(&cred), "{body}");
+        let (status, body) = s.verify(key, &account, &shown);
+        assert_eq!((status, body.contains("replayed")), (403, true), "{body}");
+
+        // Details, from the open passcode: the credential ID; then Report lost.
         c.window.global::<PasscodeAdapter>().invoke_details();
         assert_eq!(c.screen(), "details");
         let d = c.window.global::<DetailsAdapter>();
@@ -527,10 +536,10 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         assert_eq!(facts[0], format!("Credential ID: {cred}"));
         assert_eq!(facts[1], format!("Issuer: Clinic · {host}"));
         assert!(facts.iter().any(|f| f.starts_with("This device: ")), "{facts:?}");
-        shot(&c, &format!("online-5-details{suffix}"));
+        shot(&c, &format!("online-6-details{suffix}"));
         d.invoke_remove();
         assert!(d.get_confirming());
-        shot(&c, &format!("online-6-report-lost{suffix}"));
+        shot(&c, &format!("online-7-report-lost{suffix}"));
         d.invoke_confirm_remove();
         assert_eq!(c.screen(), "link-problem");
         let told = c.window.global::<LinkProblemAdapter>().get_message().to_string();
@@ -540,7 +549,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         );
         assert!(tokens.list().unwrap().is_empty());
         // The issuer refuses the token from now on.
-        let (status, body) = s.verify(key, &account, &code.code);
+        let (status, body) = s.verify(key, &account, &shown);
         assert_eq!((status, body.contains("revoked")), (403, true), "{body}");
         c.escape();
     }

@@ -20,6 +20,8 @@ pub const SCREENS: &[&str] = &[
     "passcode",
     "about",
     "new-link",
+    "activation",
+    "details",
 ];
 
 /// A key `press` can send.

@@ -152,6 +152,9 @@ pub(crate) struct State {
     /// answered, the agreed activation (sealed and confirmed on Continue).
     online: Option<crate::link::OnlineLink>,
     activated: Option<Arc<crate::online::Activated>>,
+    /// Seconds the open token's issuer is ahead of this device's clock, when
+    /// its clock check found them more than 15 s apart.
+    clock_offset: Option<i64>,
 }
 
 /// Where work that may block (the network) runs.
@@ -234,6 +237,16 @@ impl Controller {
 
     pub(crate) fn network(&self) -> Arc<dyn crate::online::Network> {
         self.network.borrow().clone()
+    }
+
+    /// The network for the clock check: a short time-out in the app.
+    pub(crate) fn clock_network(&self) -> Arc<dyn crate::online::Network> {
+        match self.runner.get() {
+            Runner::Threads => Arc::new(crate::online::HttpNetwork::with_timeout(
+                crate::online::CLOCK_CHECK_TIMEOUT,
+            )),
+            Runner::Inline => self.network(),
+        }
     }
 
     /// Runs network work on threads of its own, so the window never freezes
@@ -396,6 +409,7 @@ impl Controller {
             let mut s = self.state.borrow_mut();
             s.unlocked = None;
             s.hotp_code = None;
+            s.clock_offset = None;
         }
         self.clear_copied_code();
         self.show_tokens();

@@ -43,6 +43,34 @@ pub(super) fn show(c: &Controller) {
         refresh(c);
     }
     c.go("passcode");
+    if !hotp {
+        check_clock(c);
+    }
+}
+
+/// For a token activated online: compares this device's clock with its
+/// issuer's (`GET /v1/time`, off the UI thread). More than 15 s apart, the
+/// codes use the issuer's time and the screen says so. Offline, nothing
+/// changes and nothing is claimed.
+fn check_clock(c: &Controller) {
+    let server = c.state.borrow().unlocked.as_ref().and_then(|u| u.meta.server.clone());
+    let Some(server) = server else { return };
+    let net = c.clock_network();
+    c.background(
+        move || {
+            let asked = std::time::Instant::now();
+            crate::online::issuer_time(&*net, &server).map(|t| (t, asked.elapsed()))
+        },
+        |c, result| {
+            if let Ok((issuer_now, _)) = result {
+                let offset = crate::online::clock_offset(c.now(), issuer_now);
+                c.state.borrow_mut().clock_offset = offset;
+                if c.screen() == "passcode" {
+                    refresh(c);
+                }
+            }
+        },
+    );
 }
 
 /// Back to the passcode from its details: the same code (an HOTP token
@@ -66,16 +94,23 @@ pub(super) fn refresh(c: &Controller) {
     let Some(u) = s.unlocked.as_ref() else { return };
     a.set_token_name(u.meta.name.as_str().into());
     if let OtpKind::Totp { period } = u.meta.kind {
-        match c.tokens.totp(u) {
+        let offset = s.clock_offset;
+        let now = c.now().saturating_add_signed(offset.unwrap_or(0));
+        match c.tokens.totp_at(u, now) {
             Ok(code) => {
                 a.set_code(group(&code.code).into());
                 a.set_spoken(spoken(&code.code).into());
                 a.set_seconds_left(code.seconds_left.unwrap_or(0) as i32);
                 a.set_period(period as i32);
-                a.set_warning(code.warning.unwrap_or_default().into());
+                let warning = [offset.map(crate::online::describe_offset), code.warning]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                a.set_warning(warning.into());
                 let next = c
                     .tokens
-                    .totp_at(u, c.now() + period)
+                    .totp_at(u, now + period)
                     .map(|n| group(&n.code))
                     .unwrap_or_default();
                 a.set_next_code(next.into());
