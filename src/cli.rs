@@ -546,9 +546,28 @@ fn cmd_show(name: &str) -> Result<(), Failure> {
 fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool, code_stdin: bool) -> Result<(), Failure> {
     let tokens = tokens::open_system()?;
     let now = SystemClock.now();
+    let policy = crate::trust::Policy::load().map_err(|e| Failure::Refused(e.to_string()))?;
     let enrollment = match link::parse(text, now)? {
         Link::Hard(_) => return Err(Failure::Refused(link::HardToken::EXPLANATION.into())),
-        Link::Online(l) => return cmd_enroll_online(&tokens, &l, name, replace, pin_stdin, code_stdin),
+        Link::Online(l) => {
+            let known = tokens.known_issuer_hosts()?;
+            match policy.judge(l.host(), &known) {
+                crate::trust::Verdict::Refused(why) => return Err(Failure::Refused(why)),
+                crate::trust::Verdict::FirstSeen => eprintln!(
+                    "caution: SoftToken has no token from {} yet; go on only if your EHR named this server.",
+                    l.host()
+                ),
+                crate::trust::Verdict::Known => {}
+            }
+            return cmd_enroll_online(&tokens, &l, name, replace, pin_stdin, code_stdin);
+        }
+        Link::Soft(_) if policy.forbid_offline_links => {
+            return Err(Failure::Refused(
+                "your administrator allows only tokens activated online with an activation code; this link \
+                 carries its secret, so ask your EHR for a new enrollment"
+                    .into(),
+            ))
+        }
         Link::Soft(e) if code_stdin => {
             let _ = e;
             return Err(Failure::Invalid(

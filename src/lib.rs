@@ -23,5 +23,6 @@ pub mod qa;
 pub mod server;
 pub mod store;
 pub mod tokens;
+pub mod trust;
 pub mod ui;
 pub mod vault;

@@ -457,6 +457,19 @@ impl Tokens {
         Ok(files::write_atomic(&self.dir, METADATA_FILE, &json)?)
     }
 
+    /// The hosts of the issuers this device has online tokens from.
+    pub fn known_issuer_hosts(&self) -> Result<Vec<String>, TokenError> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter_map(|t| t.server)
+            .map(|s| {
+                let rest = s.split_once("://").map_or(s.as_str(), |(_, r)| r);
+                rest.split('/').next().unwrap_or(rest).to_string()
+            })
+            .collect())
+    }
+
     /// All tokens, in enrollment order.
     pub fn list(&self) -> Result<Vec<TokenMeta>, TokenError> {
         Ok(self.load()?.tokens)

@@ -442,6 +442,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
     };
     // The QA runner's headless platform: software rendering, so screenshots work.
     softtoken::qa::play::init_platform().unwrap();
+    the_window_refuses_look_alike_and_unlisted_issuers();
     let s = Server::start(None);
     let key = s.cli(&["api-key", "--name", "ehr", "--role", "verify"]);
     let key = key.trim();
@@ -456,6 +457,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
             Box::new(MemoryClipboard::default()),
         )
         .unwrap();
+        c.set_policy(Default::default());
         c.window.invoke_set_dark(dark);
         c.window.window().set_size(slint::LogicalSize::new(400.0, 720.0));
         let suffix = if dark { "-dark" } else { "" };
@@ -466,10 +468,10 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         c.open_link(&e.link);
         assert_eq!(c.screen(), "name");
         let host = s.url.trim_start_matches("http://").to_string();
-        assert_eq!(
-            c.window.global::<NameAdapter>().get_origin(),
-            format!("Activation server: {host}")
-        );
+        // The first token from this server: a caution that names it.
+        let origin = c.window.global::<NameAdapter>().get_origin().to_string();
+        assert!(origin.starts_with(&format!("Activation server: {host}.")), "{origin}");
+        assert!(origin.contains("no token from this server yet"), "{origin}");
         shot(&c, &format!("online-1-name{suffix}"));
         c.window.global::<NameAdapter>().invoke_activate();
         assert_eq!(c.screen(), "activation");
@@ -553,4 +555,66 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         assert_eq!((status, body.contains("revoked")), (403, true), "{body}");
         c.escape();
     }
+}
+
+/// Links the issuer policy refuses never reach the network: a typo host of
+/// a well-known provider, a host outside the administrator's allow-list,
+/// and (when forbidden) a link that carries its secret. (Called from the
+/// window test: Slint's UI stays on one thread.)
+fn the_window_refuses_look_alike_and_unlisted_issuers() {
+    use slint::ComponentHandle;
+    use softtoken::trust::Policy;
+    use softtoken::ui::{Controller, LinkProblemAdapter, MemoryClipboard};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(otp_now());
+    let tokens = common::mock_tokens(dir.path(), "policy-ui", &clock);
+    let c = Controller::new(tokens, std::sync::Arc::new(clock), Box::new(MemoryClipboard::default())).unwrap();
+    c.set_policy(Policy::default());
+    c.window.window().set_size(slint::LogicalSize::new(400.0, 720.0));
+    let link = |server: &str| {
+        format!(
+            "softtoken://activate?v=2&server={}&id=abc&issuer=SafeNet&account=dr.p",
+            urlencode(server)
+        )
+    };
+    let message = |c: &Controller| c.window.global::<LinkProblemAdapter>().get_message().to_string();
+
+    c.open_link(&link("https://saftenetid.com"));
+    assert_eq!(c.screen(), "link-problem");
+    assert!(
+        message(&c).contains("saftenetid.com, which looks like safenetid.com"),
+        "{}",
+        message(&c)
+    );
+    shot(&c, "online-8-typo-host");
+    c.escape();
+
+    let p = Policy::parse("allow ehr.example.org\noffline-links forbid\n", "test").unwrap();
+    c.set_policy(p);
+    c.open_link(&link("https://other.example.org"));
+    assert_eq!(c.screen(), "link-problem");
+    assert!(message(&c).contains("only from ehr.example.org"), "{}", message(&c));
+    c.escape();
+    c.open_link("softtoken://enroll?type=soft&issuer=A&account=b&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    assert_eq!(c.screen(), "link-problem");
+    assert!(
+        message(&c).contains("allows only tokens activated online"),
+        "{}",
+        message(&c)
+    );
+    c.escape();
+    c.open_link(&link("https://ehr.example.org"));
+    assert_eq!(c.screen(), "name");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -151,6 +151,8 @@ pub(crate) struct State {
     /// A softtoken://activate link being enrolled, and once the issuer
     /// answered, the agreed activation (sealed and confirmed on Continue).
     online: Option<crate::link::OnlineLink>,
+    /// The issuer host is new to this device (the name screen cautions).
+    first_seen: bool,
     activated: Option<Arc<crate::online::Activated>>,
     /// Seconds the open token's issuer is ahead of this device's clock, when
     /// its clock check found them more than 15 s apart.
@@ -185,6 +187,9 @@ pub struct Controller {
     /// answer finds nothing to call.
     jobs: RefCell<std::collections::HashMap<u64, JobDone>>,
     next_job: std::cell::Cell<u64>,
+    /// The administrator's issuer policy; read from its file at each link
+    /// unless a test put one in.
+    policy: RefCell<Option<crate::trust::Policy>>,
 }
 
 impl Controller {
@@ -208,6 +213,7 @@ impl Controller {
             runner: std::cell::Cell::new(Runner::Inline),
             jobs: RefCell::new(Default::default()),
             next_job: std::cell::Cell::new(1),
+            policy: RefCell::new(None),
         });
         APP.with(|a| *a.borrow_mut() = Rc::downgrade(&c));
         tokens::wire(&c);
@@ -237,6 +243,18 @@ impl Controller {
 
     pub(crate) fn network(&self) -> Arc<dyn crate::online::Network> {
         self.network.borrow().clone()
+    }
+
+    /// Uses `policy` instead of the system's policy file (tests).
+    pub fn set_policy(&self, policy: crate::trust::Policy) {
+        *self.policy.borrow_mut() = Some(policy);
+    }
+
+    pub(crate) fn policy(&self) -> Result<crate::trust::Policy, crate::trust::PolicyError> {
+        match self.policy.borrow().clone() {
+            Some(p) => Ok(p),
+            None => crate::trust::Policy::load(),
+        }
     }
 
     /// The network for the clock check: a short time-out in the app.

@@ -38,6 +38,11 @@ pub(super) fn show(c: &Controller, proposed: &str) {
             a.set_issuer(e.issuer.as_str().into());
             a.set_account(e.account.as_str().into());
             let origin = match (&s.online, e.source) {
+                (Some(l), _) if s.first_seen => format!(
+                    "Activation server: {}. SoftToken has no token from this server yet: go on only if your \
+                     EHR named it.",
+                    l.host()
+                ),
                 (Some(l), _) => format!("Activation server: {}", l.host()),
                 (None, crate::link::Source::Epcs) => "Offline enrollment: the secret came in the link.".into(),
                 (None, crate::link::Source::Otpauth) => String::new(),

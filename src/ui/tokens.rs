@@ -80,7 +80,32 @@ pub(super) fn open_link(c: &Controller, text: &str) {
     c.touch();
     let now = c.now();
     let a = c.window.global::<TokensAdapter>();
-    match link::parse(text, now) {
+    let policy = match c.policy() {
+        Ok(p) => p,
+        Err(e) => return super::link_problem::show(c, "SoftToken's policy has an error", &e.to_string(), false),
+    };
+    let parsed = link::parse(text, now);
+    if policy.forbid_offline_links && matches!(parsed, Ok(Link::Soft(_))) {
+        return super::link_problem::show(
+            c,
+            "This kind of link is not allowed here",
+            "Your administrator allows only tokens activated online with an activation code. This link \
+             carries its secret; ask your EHR for a new enrollment.",
+            false,
+        );
+    }
+    let mut first_seen = false;
+    if let Ok(Link::Online(l)) = &parsed {
+        let known = c.tokens.known_issuer_hosts().unwrap_or_default();
+        match policy.judge(l.host(), &known) {
+            crate::trust::Verdict::Refused(why) => {
+                return super::link_problem::show(c, "This link was refused", &why, false);
+            }
+            crate::trust::Verdict::FirstSeen => first_seen = true,
+            crate::trust::Verdict::Known => {}
+        }
+    }
+    match parsed {
         Err(e) => super::link_problem::show(c, "This link can't be used", &e.to_string(), false),
         Ok(Link::Hard(_)) => {
             super::link_problem::show(c, "This is a hard-token link", link::HardToken::EXPLANATION, true)
@@ -107,6 +132,7 @@ pub(super) fn open_link(c: &Controller, text: &str) {
                     s.link_text = Some(Zeroizing::new(text.trim().to_string()));
                     s.pending = Some(e);
                     s.online = Some(l);
+                    s.first_seen = first_seen;
                     s.activated = None;
                     s.replace_confirmed = false;
                 }
