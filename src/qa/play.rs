@@ -575,8 +575,21 @@ pub fn play(script: &Script, shots: Option<&Path>) -> Outcome {
             }
         }
     };
-    for (i, Line { number, text, step }) in script.lines.iter().enumerate() {
+    for (
+        i,
+        Line {
+            number,
+            text,
+            step,
+            origin,
+        },
+    ) in script.lines.iter().enumerate()
+    {
         if let Err(message) = session.step(step, shots, &script.name, &mut taken) {
+            let message = match origin {
+                Some(at) => format!("{message} (in {at})"),
+                None => message,
+            };
             let dir = match shots {
                 Some(dir) => Some(dir.to_path_buf()),
                 None => private_temp_dir().ok().map(tempfile::TempDir::keep),

@@ -86,9 +86,13 @@ pub enum Step {
 /// A step with where it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
+    /// The line in the script file (for a step from an included file, the
+    /// `include` line).
     pub number: usize,
     pub text: String,
     pub step: Step,
+    /// For a step from an included file: `file:line` where it is written.
+    pub origin: Option<String>,
 }
 
 /// A parsed script.
@@ -330,37 +334,34 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
     })
 }
 
-/// Parses a whole script; `file` names it in errors. Every line is checked,
-/// and the first error is returned.
+/// How deep `include` may nest (a file that includes itself stops here).
+const MAX_INCLUDE_DEPTH: usize = 8;
+/// The most steps a script may expand to (`repeat` inside `repeat`).
+const MAX_STEPS: usize = 10_000;
+
+/// Parses a whole script; `file` names it in errors, and `include` paths
+/// are read relative to its folder. Every line is checked, and the first
+/// error is returned, with the file and line it is on (inside an included
+/// file too).
 pub fn parse(file: &str, text: &str) -> Result<Script, ParseError> {
-    let mut lines = Vec::new();
-    let mut shots = std::collections::HashSet::new();
-    for (i, raw) in text.lines().enumerate() {
-        let number = i + 1;
-        let err = |message: String| ParseError {
-            file: file.to_string(),
-            line: number,
-            message,
-        };
-        let tokens = tokenize(raw).map_err(err)?;
-        if tokens.is_empty() {
-            continue;
-        }
-        let step = step(&tokens).map_err(err)?;
-        if let Step::Screenshot(name) = &step {
-            if !shots.insert(name.clone()) {
-                return Err(err(format!(
-                    "a screenshot named \"{name}\" is already taken in this script"
-                )));
-            }
-        }
-        lines.push(Line {
-            number,
-            text: raw.trim().to_string(),
-            step,
-        });
-    }
-    if lines.is_empty() {
+    parse_with(file, text, &|path| std::fs::read_to_string(path))
+}
+
+/// [`parse`], reading included files with `read`.
+pub fn parse_with(
+    file: &str,
+    text: &str,
+    read: &dyn Fn(&std::path::Path) -> std::io::Result<String>,
+) -> Result<Script, ParseError> {
+    let mut x = Expander {
+        read,
+        lines: Vec::new(),
+        shots: std::collections::HashSet::new(),
+    };
+    let numbered: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l)).collect();
+    let mut vars = Vars::new();
+    x.block(file, &numbered, &mut vars, None, 0)?;
+    if x.lines.is_empty() {
         return Err(ParseError {
             file: file.to_string(),
             line: 1,
@@ -371,7 +372,216 @@ pub fn parse(file: &str, text: &str) -> Result<Script, ParseError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.to_string());
-    Ok(Script { name, lines })
+    Ok(Script { name, lines: x.lines })
+}
+
+type Vars = std::collections::HashMap<String, String>;
+
+/// Expands `set`, `$NAME`, `repeat … end` and `include` into plain steps.
+struct Expander<'a> {
+    read: &'a dyn Fn(&std::path::Path) -> std::io::Result<String>,
+    lines: Vec<Line>,
+    shots: std::collections::HashSet<String>,
+}
+
+fn is_name(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Replaces `$NAME`, `${NAME}` and `${NAME:0W}` (zero-padded to W digits)
+/// with their values; `$$` is a dollar sign.
+fn substitute(text: &str, vars: &Vars) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 1..];
+        if let Some(r) = rest.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+            continue;
+        }
+        let (name, pad, after) = if let Some(r) = rest.strip_prefix('{') {
+            let end = r.find('}').ok_or("a ${ is not closed: add the missing }")?;
+            let inner = &r[..end];
+            let (name, pad) = match inner.split_once(':') {
+                Some((n, w)) => {
+                    let width = w
+                        .strip_prefix('0')
+                        .and_then(|d| d.parse::<usize>().ok())
+                        .filter(|w| *w <= 12)
+                        .ok_or_else(|| format!("${{{inner}}}: the padding must be like :02"))?;
+                    (n, width)
+                }
+                None => (inner, 0),
+            };
+            (name, pad, &r[end + 1..])
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            (&rest[..end], 0, &rest[end..])
+        };
+        if !is_name(name) {
+            return Err("a $ must be followed by a variable name (write $$ for a dollar sign)".into());
+        }
+        let value = vars
+            .get(name)
+            .ok_or_else(|| format!("${name} is not set: set it first with  set {name} \"…\""))?;
+        out.push_str(&format!("{value:0>pad$}"));
+        rest = after;
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl Expander<'_> {
+    fn block(
+        &mut self,
+        file: &str,
+        lines: &[(usize, &str)],
+        vars: &mut Vars,
+        included_at: Option<usize>,
+        depth: usize,
+    ) -> Result<(), ParseError> {
+        let mut i = 0;
+        while i < lines.len() {
+            let (n, raw) = lines[i];
+            i += 1;
+            let err = |message: String| ParseError {
+                file: file.to_string(),
+                line: n,
+                message,
+            };
+            let tokens = tokenize(raw).map_err(err)?;
+            let Some(Token::Word(first)) = tokens.first() else {
+                if tokens.is_empty() {
+                    continue;
+                }
+                return Err(err("a line must start with a step name, not a string".into()));
+            };
+            match first.as_str() {
+                "set" => match &tokens[1..] {
+                    [Token::Word(name), Token::Quoted(value)] if is_name(name) => {
+                        let value = substitute(value, vars).map_err(err)?;
+                        vars.insert(name.clone(), value);
+                    }
+                    _ => return Err(err("`set` takes a name and a quoted value: set NAME \"value\"".into())),
+                },
+                "end" => return Err(err("`end` without a `repeat` before it".into())),
+                "repeat" => {
+                    let usage = "`repeat` takes a count and optionally a name for the round: repeat 10 as N";
+                    let (count, round) = match &tokens[1..] {
+                        [Token::Word(c)] => (c, None),
+                        [Token::Word(c), Token::Word(as_), Token::Word(name)] if as_ == "as" && is_name(name) => {
+                            (c, Some(name.clone()))
+                        }
+                        _ => return Err(err(usage.into())),
+                    };
+                    let count: usize = substitute(count, vars)
+                        .map_err(err)?
+                        .parse()
+                        .ok()
+                        .filter(|c| (1..=1000).contains(c))
+                        .ok_or_else(|| err(format!("{usage}; the count is 1 to 1000")))?;
+                    // The matching `end`, with repeats nested inside.
+                    let mut level = 1;
+                    let mut j = i;
+                    while j < lines.len() {
+                        let t = tokenize(lines[j].1).unwrap_or_default();
+                        match t.first() {
+                            Some(Token::Word(w)) if w == "repeat" => level += 1,
+                            Some(Token::Word(w)) if w == "end" => {
+                                level -= 1;
+                                if level == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    if j == lines.len() {
+                        return Err(err("this `repeat` has no `end`".into()));
+                    }
+                    for round_no in 1..=count {
+                        let mut inner = vars.clone();
+                        if let Some(name) = &round {
+                            inner.insert(name.clone(), round_no.to_string());
+                        }
+                        self.block(file, &lines[i..j], &mut inner, included_at, depth)?;
+                    }
+                    i = j + 1;
+                }
+                "include" => {
+                    let usage = "`include` takes a quoted file and NAME=\"value\" parameters: include \"flows/enroll.qa\" NAME=\"x\"";
+                    let Some(Token::Quoted(path)) = tokens.get(1) else {
+                        return Err(err(usage.into()));
+                    };
+                    let mut inner = vars.clone();
+                    let mut rest = &tokens[2..];
+                    while let [Token::Word(k), Token::Quoted(v), tail @ ..] = rest {
+                        let name = k
+                            .strip_suffix('=')
+                            .filter(|n| is_name(n))
+                            .ok_or_else(|| err(usage.into()))?;
+                        inner.insert(name.to_string(), substitute(v, vars).map_err(err)?);
+                        rest = tail;
+                    }
+                    if !rest.is_empty() {
+                        return Err(err(usage.into()));
+                    }
+                    if depth >= MAX_INCLUDE_DEPTH {
+                        return Err(err(format!(
+                            "includes nest deeper than {MAX_INCLUDE_DEPTH}: does a file include itself?"
+                        )));
+                    }
+                    let path = substitute(path, vars).map_err(err)?;
+                    let target = std::path::Path::new(file)
+                        .parent()
+                        .unwrap_or(std::path::Path::new(""))
+                        .join(&path);
+                    let text = (self.read)(&target)
+                        .map_err(|e| err(format!("cannot read the included file {}: {e}", target.display())))?;
+                    let shown = target.display().to_string();
+                    let numbered: Vec<(usize, &str)> = text.lines().enumerate().map(|(k, l)| (k + 1, l)).collect();
+                    self.block(&shown, &numbered, &mut inner, Some(included_at.unwrap_or(n)), depth + 1)?;
+                }
+                _ => {
+                    let tokens = tokens
+                        .into_iter()
+                        .map(|t| {
+                            Ok(match t {
+                                Token::Word(w) => Token::Word(substitute(&w, vars)?),
+                                Token::Quoted(q) => Token::Quoted(substitute(&q, vars)?),
+                            })
+                        })
+                        .collect::<Result<Vec<_>, String>>()
+                        .map_err(err)?;
+                    let step = step(&tokens).map_err(err)?;
+                    if let Step::Screenshot(name) = &step {
+                        if !self.shots.insert(name.clone()) {
+                            return Err(err(format!(
+                                "a screenshot named \"{name}\" is already taken in this script"
+                            )));
+                        }
+                    }
+                    if self.lines.len() >= MAX_STEPS {
+                        return Err(err(format!("the script expands to more than {MAX_STEPS} steps")));
+                    }
+                    let text = substitute(raw.trim(), vars).unwrap_or_else(|_| raw.trim().to_string());
+                    self.lines.push(Line {
+                        number: included_at.unwrap_or(n),
+                        text,
+                        step,
+                        origin: included_at.map(|_| format!("{file}:{n}")),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -494,5 +704,77 @@ mod tests {
         let mut b = SCREENS.to_vec();
         b.sort();
         assert_eq!(a, b);
+    }
+
+    fn files(map: &'static [(&'static str, &'static str)]) -> impl Fn(&std::path::Path) -> std::io::Result<String> {
+        move |p: &std::path::Path| {
+            map.iter()
+                .find(|(name, _)| std::path::Path::new(name) == p)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+        }
+    }
+
+    #[test]
+    fn variables_repeat_and_include_expand_to_plain_steps() {
+        let read = files(&[(
+            "qa/flows/enroll.qa",
+            "# a flow\nopen-link \"softtoken://enroll?account=$ACCOUNT\"\nfill \"Token name\" \"$NAME\"\n",
+        )]);
+        let text = "set PIN \"2580\"\n\
+                    repeat 2 as N\n\
+                    include \"flows/enroll.qa\" ACCOUNT=\"dr${N:02}\" NAME=\"Clinic $N\"\n\
+                    end\n\
+                    repeat 2\n\
+                    fill \"PIN\" \"$PIN\"\n\
+                    end\n\
+                    expect-text \"costs $$5\"\n";
+        let s = parse_with("qa/main.qa", text, &read).unwrap();
+        let steps: Vec<Step> = s.lines.iter().map(|l| l.step.clone()).collect();
+        assert_eq!(
+            steps,
+            vec![
+                Step::OpenLink("softtoken://enroll?account=dr01".into()),
+                Step::Fill("Token name".into(), "Clinic 1".into()),
+                Step::OpenLink("softtoken://enroll?account=dr02".into()),
+                Step::Fill("Token name".into(), "Clinic 2".into()),
+                Step::Fill("PIN".into(), "2580".into()),
+                Step::Fill("PIN".into(), "2580".into()),
+                Step::ExpectText("costs $5".into()),
+            ]
+        );
+        // Included steps name the include line, and where they are written.
+        assert_eq!(s.lines[0].number, 3);
+        assert_eq!(s.lines[1].origin.as_deref(), Some("qa/flows/enroll.qa:3"));
+        assert_eq!((s.lines[4].number, s.lines[4].origin.as_deref()), (6, None));
+    }
+
+    #[test]
+    fn expansion_errors_name_the_file_and_line_they_are_in() {
+        let read = files(&[
+            ("qa/flows/bad.qa", "click \"Done\"\nfill \"PIN\" \"$MISSING\"\n"),
+            ("qa/flows/loop.qa", "include \"loop.qa\"\n"),
+        ]);
+        let err = |text: &str| parse_with("qa/main.qa", text, &read).unwrap_err().to_string();
+        assert_eq!(
+            err("click \"Done\"\ninclude \"flows/bad.qa\"\n"),
+            "qa/flows/bad.qa:2: $MISSING is not set: set it first with  set MISSING \"…\""
+        );
+        assert!(err("include \"flows/nope.qa\"")
+            .starts_with("qa/main.qa:1: cannot read the included file qa/flows/nope.qa"));
+        assert!(err("include \"flows/loop.qa\"").contains("nest deeper than 8"));
+        assert_eq!(
+            err("repeat 3\nclick \"x\"\n"),
+            "qa/main.qa:1: this `repeat` has no `end`"
+        );
+        assert_eq!(
+            err("click \"x\"\nend\n"),
+            "qa/main.qa:2: `end` without a `repeat` before it"
+        );
+        assert!(err("repeat 0\nend").contains("1 to 1000"));
+        assert!(err("set 1X \"a\"").contains("set NAME"));
+        assert!(err("fill \"PIN\" \"${N:2}\"").contains("padding"));
+        assert!(err("expect-text \"$ 5\"").contains("$$ for a dollar sign"));
+        assert!(err("repeat 1000 as A\nrepeat 1000 as B\nclick \"x\"\nend\nend").contains("more than 10000 steps"));
     }
 }
