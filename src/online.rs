@@ -256,7 +256,13 @@ impl Activated {
             secret: self.seed.clone(),
             format: p.format(),
             prescribing_devices: Vec::new(),
-            sync_seconds: self.response.ready_at.saturating_sub(now),
+            // On the issuer's clock when it sent it (a device clock that is
+            // off would otherwise lengthen or cut the sync).
+            sync_seconds: self.response.ready_at.saturating_sub(if self.response.now > 0 {
+                self.response.now
+            } else {
+                now
+            }),
             expires_at: None,
             enrollment_id: Some(self.link.enrollment_id.clone()),
             online: Some(crate::link::OnlineToken {

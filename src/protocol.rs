@@ -460,6 +460,10 @@ pub struct ActivateResponse {
     pub ready_at: u64,
     /// Unix time by which the app must confirm, or the activation is void.
     pub confirm_by: u64,
+    /// The server's clock when it answered, so the app can count the sync
+    /// delay on the server's clock rather than its own (which may be off).
+    #[serde(default)]
+    pub now: u64,
     pub issuer: String,
     pub account: String,
 }

@@ -517,10 +517,11 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         unlock.invoke_unlock();
         assert_eq!(c.screen(), "passcode");
         let pc = c.window.global::<PasscodeAdapter>();
+        // 90 s, or 89 when a second of real time passed since the clock was set.
+        let w = pc.get_warning().to_string();
         assert!(
-            pc.get_warning().contains("90 s ahead of the issuer's"),
-            "{}",
-            pc.get_warning()
+            w.contains("90 s ahead of the issuer's") || w.contains("89 s ahead of the issuer's"),
+            "{w}"
         );
         shot(&c, &format!("online-5-clock{suffix}"));
         let shown = pc.get_code().replace(' ', "");

@@ -8,6 +8,7 @@
 
 pub mod play;
 pub mod script;
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -15,7 +15,7 @@ use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use slint::platform::{Key as SlintKey, WindowEvent};
 use slint::{ComponentHandle, LogicalPosition, PhysicalSize, SharedString};
 
-use super::script::{ClipboardExpectation, Direction, Key, Line, Scheme, Script, Step};
+use super::script::{ClipboardExpectation, Direction, Key, Line, Scheme, Script, ServerStep, Step};
 use crate::clock::ManualClock;
 use crate::device::DeviceId;
 use crate::link::{self, Enrollment, Link, OtpKind};
@@ -81,6 +81,9 @@ struct Session {
     /// enrollment reached the done screen.
     last_link: Option<Enrollment>,
     enrolled: HashMap<(String, String), Enrollment>,
+    /// `server …` steps: the server, and the variables they set ($LINK, $CODE).
+    server: Option<super::server::QaServer>,
+    vars: HashMap<String, String>,
 }
 
 impl Session {
@@ -110,6 +113,8 @@ impl Session {
             dark: false,
             last_link: None,
             enrolled: HashMap::new(),
+            server: None,
+            vars: HashMap::new(),
         };
         s.apply_window();
         Ok(s)
@@ -451,6 +456,11 @@ impl Session {
                 self.dark = *s == Scheme::Dark;
                 self.apply_window();
             }
+            Step::Skew(secs) => {
+                self.clock
+                    .set(crate::clock::Clock::now(&self.clock).saturating_add_signed(*secs));
+            }
+            Step::Server(s) => self.server_step(s)?,
             Step::Screenshot(name) => {
                 if let Some(dir) = shots {
                     let path = dir.join(script).join(format!("{name}.png"));
@@ -549,8 +559,97 @@ fn build(
         Tokens::new(store.clone(), dir.to_path_buf(), device, Arc::new(clock.clone())).with_kdf(KdfParams::TEST);
     let c = Controller::new(tokens, Arc::new(clock.clone()), Box::new(clipboard.clone()))
         .map_err(|e| format!("could not create the window: {e}"))?;
+    // Scripts run the same on every machine: no administrator policy file.
+    c.set_policy(Default::default());
     c.touch();
     Ok(c)
+}
+
+impl Session {
+    fn server_step(&mut self, step: &ServerStep) -> Result<(), String> {
+        let running = |s: &Option<super::server::QaServer>| -> Result<(), String> {
+            s.as_ref()
+                .map(|_| ())
+                .ok_or_else(|| "no server: use `server start` first".into())
+        };
+        match step {
+            ServerStep::Start => {
+                if self.server.is_some() {
+                    return Err("the server is already running".into());
+                }
+                self.server = Some(super::server::QaServer::start(self.dir.path())?);
+                // The server keeps real time; so does the app from here on.
+                self.clock.set(crate::otp::unix_now().map_err(|e| e.to_string())?);
+                self.c.tick();
+            }
+            ServerStep::Enroll {
+                issuer,
+                account,
+                prescribing_devices,
+            } => {
+                running(&self.server)?;
+                let server = self.server.as_ref().expect("checked");
+                let (link, code) = server.enroll(issuer, account, prescribing_devices.as_deref())?;
+                self.vars.insert("LINK".into(), link);
+                self.vars.insert("CODE".into(), code);
+            }
+            ServerStep::Verify { account, expect } => {
+                running(&self.server)?;
+                if self.c.screen() != "passcode" {
+                    return Err(format!(
+                        "server verify needs a passcode on screen, not {}",
+                        self.c.screen()
+                    ));
+                }
+                let code = crate::ui::passcode_on_screen(&self.c);
+                let got = self.server.as_ref().expect("checked").verify(account, &code)?;
+                if &got != expect {
+                    return Err(format!("the server answered {got}, expected {expect}"));
+                }
+            }
+            ServerStep::Revoke(account) => {
+                running(&self.server)?;
+                self.server.as_ref().expect("checked").revoke(account)?;
+            }
+            ServerStep::Stop => {
+                running(&self.server)?;
+                // Offline, but the step names keep working: `server start`
+                // again is refused, as the data is the session's.
+                if let Some(s) = self.server.as_mut() {
+                    s.stop();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `$LINK` and `$CODE` in a step's strings, as `server enroll` set them.
+    fn resolve(&self, step: &Step) -> Result<Step, String> {
+        let fix = |t: &String| -> Result<String, String> {
+            let mut out = t.clone();
+            for name in super::script::RUNTIME_VARIABLES {
+                for form in [format!("${{{name}}}"), format!("${name}")] {
+                    if out.contains(&form) {
+                        let value = self
+                            .vars
+                            .get(*name)
+                            .ok_or_else(|| format!("${name} is not set yet: `server enroll` sets it"))?;
+                        out = out.replace(&form, value);
+                    }
+                }
+            }
+            Ok(out)
+        };
+        Ok(match step {
+            Step::OpenLink(l) => Step::OpenLink(fix(l)?),
+            Step::PasteLink(l) => Step::PasteLink(fix(l)?),
+            Step::Fill(a, b) => Step::Fill(fix(a)?, fix(b)?),
+            Step::Click(l) => Step::Click(fix(l)?),
+            Step::ExpectText(t) => Step::ExpectText(fix(t)?),
+            Step::ExpectNoText(t) => Step::ExpectNoText(fix(t)?),
+            other => other.clone(),
+        })
+    }
 }
 
 /// Plays `script`; screenshots (and a failure's screenshot) go under `shots`
@@ -585,7 +684,10 @@ pub fn play(script: &Script, shots: Option<&Path>) -> Outcome {
         },
     ) in script.lines.iter().enumerate()
     {
-        if let Err(message) = session.step(step, shots, &script.name, &mut taken) {
+        let result = session
+            .resolve(step)
+            .and_then(|step| session.step(&step, shots, &script.name, &mut taken));
+        if let Err(message) = result {
             let message = match origin {
                 Some(at) => format!("{message} (in {at})"),
                 None => message,

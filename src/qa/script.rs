@@ -77,11 +77,40 @@ pub enum Step {
     SetTime(u64),
     Advance(u64),
     SetDeviceId(crate::device::DeviceId),
-    Window { width: u32, height: u32 },
+    Window {
+        width: u32,
+        height: u32,
+    },
     Scale(f32),
     ColorScheme(Scheme),
     Screenshot(String),
+    /// Shifts the clock at once (a device clock that is off).
+    Skew(i64),
+    Server(ServerStep),
 }
+
+/// Steps that drive a real `softtoken-server` in the session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServerStep {
+    Start,
+    /// Sets `$LINK` and `$CODE`.
+    Enroll {
+        issuer: String,
+        account: String,
+        prescribing_devices: Option<String>,
+    },
+    /// Verifies the code on screen for the account; the outcome expected:
+    /// `accepted` or the server's error code (`replayed`, `revoked`, …).
+    Verify {
+        account: String,
+        expect: String,
+    },
+    Revoke(String),
+    Stop,
+}
+
+/// Variables that steps set while the script runs (`server enroll`).
+pub const RUNTIME_VARIABLES: &[&str] = &["LINK", "CODE"];
 
 /// A step with where it came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -195,7 +224,7 @@ pub fn parse_duration(text: &str) -> Option<u64> {
 const STEP_HELP: &str =
     "open-link, paste-link, fill, click, press, scroll, expect-screen, expect-text, expect-no-text, \
 expect-enabled, expect-disabled, expect-code, expect-clipboard, expect-no-clipping, set-time, advance, \
-set-device-id, window, scale, color-scheme, screenshot";
+set-device-id, window, scale, color-scheme, screenshot, skew, server";
 
 fn step(tokens: &[Token]) -> Result<Step, String> {
     let Some(Token::Word(name)) = tokens.first() else {
@@ -330,6 +359,44 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
             }
             Step::Screenshot(s)
         }
+        "skew" => {
+            let s = word("skew +90s")?;
+            let (sign, rest) = match s.strip_prefix('-') {
+                Some(r) => (-1, r),
+                None => (1, s.strip_prefix('+').unwrap_or(&s)),
+            };
+            let secs = parse_duration(rest)
+                .filter(|n| (1..=86400).contains(n))
+                .ok_or_else(|| format!("`skew` expects +DURATION or -DURATION such as +90s (up to 1 day), not {s}"))?;
+            Step::Skew(sign * secs as i64)
+        }
+        "server" => {
+            let usage = "server start | enroll \"ISSUER\" \"ACCOUNT\" [\"PDID,…\"] | verify \"ACCOUNT\" accepted|replayed|revoked|… | revoke \"ACCOUNT\" | stop";
+            let quoted = |t: &Token| match t {
+                Token::Quoted(q) => Ok(q.clone()),
+                Token::Word(w) => Err(format!("`server` expects a quoted string, found {w}: {usage}")),
+            };
+            Step::Server(match args {
+                [Token::Word(w)] if w == "start" => ServerStep::Start,
+                [Token::Word(w)] if w == "stop" => ServerStep::Stop,
+                [Token::Word(w), i, a] if w == "enroll" => ServerStep::Enroll {
+                    issuer: quoted(i)?,
+                    account: quoted(a)?,
+                    prescribing_devices: None,
+                },
+                [Token::Word(w), i, a, d] if w == "enroll" => ServerStep::Enroll {
+                    issuer: quoted(i)?,
+                    account: quoted(a)?,
+                    prescribing_devices: Some(quoted(d)?),
+                },
+                [Token::Word(w), a, Token::Word(e)] if w == "verify" => ServerStep::Verify {
+                    account: quoted(a)?,
+                    expect: e.clone(),
+                },
+                [Token::Word(w), a] if w == "revoke" => ServerStep::Revoke(quoted(a)?),
+                _ => return Err(format!("`server` usage: {usage}")),
+            })
+        }
         other => return Err(format!("unknown step `{other}`; the steps are: {STEP_HELP}")),
     })
 }
@@ -426,10 +493,12 @@ fn substitute(text: &str, vars: &Vars) -> Result<String, String> {
         if !is_name(name) {
             return Err("a $ must be followed by a variable name (write $$ for a dollar sign)".into());
         }
-        let value = vars
-            .get(name)
-            .ok_or_else(|| format!("${name} is not set: set it first with  set {name} \"…\""))?;
-        out.push_str(&format!("{value:0>pad$}"));
+        match vars.get(name) {
+            Some(value) => out.push_str(&format!("{value:0>pad$}")),
+            // Set by a step while the script runs: replaced then.
+            None if RUNTIME_VARIABLES.contains(&name) && pad == 0 => out.push_str(&format!("${name}")),
+            None => return Err(format!("${name} is not set: set it first with  set {name} \"…\"")),
+        }
         rest = after;
     }
     out.push_str(rest);

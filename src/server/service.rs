@@ -622,6 +622,7 @@ impl Server {
             server_mac: agreed.server_mac(),
             ready_at,
             confirm_by,
+            now,
             issuer,
             account,
         })

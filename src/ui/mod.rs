@@ -106,6 +106,11 @@ impl Clipboard for SystemClipboard {
     }
 }
 
+/// The passcode on screen, digits only (QA's `server verify`).
+pub fn passcode_on_screen(c: &Controller) -> String {
+    passcode::current_code(c)
+}
+
 /// What a PIN field keeps of its text: the first four digits.
 pub fn clean_pin_input(text: &str) -> String {
     text.chars()
