@@ -346,6 +346,35 @@ pub fn revoke(net: &dyn Network, server: &str, credential_id: &str, seed: &[u8],
 mod tests {
     use super::*;
 
+    /// Every refusal the issuer can give an activation becomes its own
+    /// sentence (the HTTP tests reach most of them; this covers them all).
+    #[test]
+    fn issuer_refusals_map_to_their_sentences() {
+        let reply = |status: u16, error: &str, tries: Option<u32>| Reply {
+            status,
+            body: serde_json::to_string(&ErrorBody {
+                error: error.into(),
+                message: "m".into(),
+                tries_left: tries,
+                retry_after: None,
+            })
+            .unwrap(),
+        };
+        let said = |r: Reply| refusal(&r).to_string();
+        assert!(said(reply(403, "wrong_activation_code", Some(2))).contains("2 tries left"));
+        assert!(said(reply(410, "activation_expired", None)).contains("has expired"));
+        assert!(said(reply(409, "enrollment_used", None)).contains("already been used"));
+        assert!(said(reply(410, "enrollment_void", None)).contains("voided"));
+        assert!(said(reply(404, "unknown_enrollment", None)).contains("does not know this enrollment"));
+        assert!(said(reply(403, "prescribing_device", None)).contains("prescribing devices"));
+        assert!(said(reply(429, "something_new", None)).contains("the issuer refused: m"));
+        let garbage = Reply {
+            status: 502,
+            body: "<html>bad gateway</html>".into(),
+        };
+        assert!(said(garbage).contains("HTTP 502"));
+    }
+
     #[test]
     fn a_clock_more_than_15_s_off_is_corrected_and_said() {
         assert_eq!(clock_offset(1000, 1015), None);

@@ -44,8 +44,7 @@ pub(super) fn show(c: &Controller, proposed: &str) {
                     l.host()
                 ),
                 (Some(l), _) => format!("Activation server: {}", l.host()),
-                (None, crate::link::Source::Epcs) => "Offline enrollment: the secret came in the link.".into(),
-                (None, crate::link::Source::Otpauth) => String::new(),
+                (None, _) => "Offline enrollment: the secret came in the link.".into(),
             };
             a.set_origin(origin.into());
         }
