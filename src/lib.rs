@@ -1,10 +1,11 @@
 //! SoftToken: a soft-token authenticator for EPCS two-factor signing.
 //!
 //! The core modules ([`otp`], [`link`], [`device`], [`pin`], [`vault`],
-//! [`store`], [`tokens`], [`clock`], [`protocol`]) never import Slint, so they can be tested
-//! and reused without a display; [`ui`] is the Slint glue and [`qa`] the
-//! scripted UI test runner; [`cli`] is the command line; [`server`] is
-//! `softtoken-server`, the issuer and verifier (no Slint either).
+//! [`store`], [`tokens`], [`clock`], [`protocol`], [`online`], [`trust`])
+//! never import Slint, so they can be tested and reused without a display;
+//! [`ui`] is the Slint glue and [`qa`] the scripted UI test runner; [`cli`]
+//! is the command line; [`server`] is `softtoken-server`, the issuer and
+//! verifier (no Slint either). docs/ARCHITECTURE.md maps the layers.
 
 pub mod app;
 pub mod cli;
