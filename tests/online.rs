@@ -619,3 +619,29 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The README's softtoken-server demo, as written, typed into bash in a
+/// terminal by `scripts/readme-demo.py` (prompts answered as a person
+/// would); the final curl must print {"ok":true,…}.
+#[test]
+#[ignore = "needs the keyring that scripts/test.sh starts"]
+fn the_readme_demo_works_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = Path::new(APP).parent().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg("python3")
+        .arg(root.join("scripts/readme-demo.py"))
+        .arg(root.join("README.md"))
+        .env("PATH", path)
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("readme-demo: the code verified"), "{said}");
+}
