@@ -52,6 +52,15 @@ pub(super) fn refresh(c: &Controller) {
                             format!("{} · {}", t.issuer, t.account).into()
                         },
                         status: status.describe(now).into(),
+                        // "ready at 09:15": the token's name keeps the room
+                        // beside it (the badge's colour says syncing).
+                        badge: match status {
+                            Status::Syncing { ready_at } => {
+                                format!("ready {}", crate::clock::format_ready(ready_at, now))
+                            }
+                            other => other.describe(now),
+                        }
+                        .into(),
                         status_kind: match status {
                             Status::Active => "active",
                             Status::Syncing { .. } => "syncing",
