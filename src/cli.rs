@@ -658,9 +658,11 @@ fn cmd_report_lost(name: &str, pin_stdin: bool, yes: bool) -> Result<(), Failure
         )));
     };
     if !yes {
-        confirm_on_terminal(&format!(
-            "Report \"{name}\" (credential {id}) lost to {server} and remove it here? Type yes to confirm: "
-        ))?;
+        confirm_on_terminal(
+            &format!("Report \"{name}\" (credential {id}) lost to {server} and remove it here? Type yes to confirm: "),
+            "report a token lost",
+            "nothing was changed",
+        )?;
     }
     let pin = read_pin("Token PIN: ", pin_stdin)?;
     let unlocked = tokens.unlock(name, &pin)?;
@@ -680,18 +682,20 @@ fn cmd_report_lost(name: &str, pin_stdin: bool, yes: bool) -> Result<(), Failure
     }
 }
 
-fn confirm_on_terminal(question: &str) -> Result<(), Failure> {
+/// Asks `question` on the terminal; only "yes" goes on. `action` names what
+/// --yes does, `refused` what is said otherwise.
+fn confirm_on_terminal(question: &str, action: &str, refused: &str) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::Invalid(
-            "pass --yes when there is no terminal to confirm on".into(),
-        ));
+        return Err(Failure::Invalid(format!(
+            "pass --yes to {action} without a terminal to confirm on"
+        )));
     }
     eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     if answer.trim() != "yes" {
-        return Err(Failure::Refused("nothing was changed".into()));
+        return Err(Failure::Refused(refused.into()));
     }
     Ok(())
 }
@@ -700,18 +704,11 @@ fn cmd_remove(name: &str, yes: bool) -> Result<(), Failure> {
     let tokens = tokens::open_system()?;
     tokens.get(name)?;
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::Invalid(
-                "pass --yes to remove a token without a terminal to confirm on".into(),
-            ));
-        }
-        eprint!("Remove \"{name}\" and its secret? This cannot be undone. Type yes to confirm: ");
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if answer.trim() != "yes" {
-            return Err(Failure::Refused("not removed".into()));
-        }
+        confirm_on_terminal(
+            &format!("Remove \"{name}\" and its secret? This cannot be undone. Type yes to confirm: "),
+            "remove a token",
+            "not removed",
+        )?;
     }
     tokens.remove(name)?;
     println!("Removed \"{name}\".");

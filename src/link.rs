@@ -108,9 +108,15 @@ impl OnlineLink {
 
     /// The issuer's host (and port), shown in full so a look-alike stands out.
     pub fn host(&self) -> &str {
-        let rest = self.server.split_once("://").map(|(_, r)| r).unwrap_or(&self.server);
-        rest.split('/').next().unwrap_or(rest)
+        host_of(&self.server)
     }
+}
+
+/// The host (and port) of an issuer URL: `https://ehr.example:8443/x` →
+/// `ehr.example:8443`.
+pub fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    rest.split('/').next().unwrap_or(rest)
 }
 
 impl fmt::Debug for Enrollment {

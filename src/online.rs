@@ -10,12 +10,11 @@
 use std::time::Duration;
 
 use rand::rngs::OsRng;
-use zeroize::Zeroizing;
 
 use crate::device::DeviceId;
 use crate::link::{Enrollment, OnlineLink, OtpKind, Source};
 use crate::protocol::{
-    self, ActivateResponse, ActivationCode, ClientActivation, ConfirmResponse, ErrorBody, Kind, RevokeRequest,
+    self, ActivateResponse, ActivationCode, Agreed, ClientActivation, ConfirmResponse, ErrorBody, Kind, RevokeRequest,
     TimeResponse,
 };
 
@@ -138,13 +137,6 @@ pub fn describe_offset(offset: i64) -> String {
     format!("This device's clock is {amount} {way} the issuer's; these codes use the issuer's time.")
 }
 
-fn host_of(url: &str) -> String {
-    url.split_once("://")
-        .map(|(_, r)| r.split('/').next().unwrap_or(r))
-        .unwrap_or(url)
-        .to_string()
-}
-
 impl Network for HttpNetwork {
     fn call(&self, url: &str, json: Option<&str>) -> Result<Reply, OnlineError> {
         let result = match json {
@@ -155,7 +147,7 @@ impl Network for HttpNetwork {
                 .send(body),
             None => self.agent.get(url).call(),
         };
-        let host = host_of(url);
+        let host = crate::link::host_of(url).to_string();
         match result {
             Ok(mut r) => {
                 let status = r.status().as_u16();
@@ -237,7 +229,7 @@ pub struct Activated {
     pub link: OnlineLink,
     pub response: ActivateResponse,
     client: ClientActivation,
-    seed: Zeroizing<Vec<u8>>,
+    agreed: Agreed,
 }
 
 impl Activated {
@@ -253,7 +245,7 @@ impl Activated {
             },
             issuer: self.response.issuer.clone(),
             account: self.response.account.clone(),
-            secret: self.seed.clone(),
+            secret: self.agreed.seed.clone(),
             format: p.format(),
             prescribing_devices: Vec::new(),
             // On the issuer's clock when it sent it (a device clock that is
@@ -297,12 +289,11 @@ pub fn activate(
         .validate()
         .map_err(|e| OnlineError::BadAnswer(e.to_string()))?;
     let agreed = client.finish(&response).map_err(|_| OnlineError::IssuerProof)?;
-    let seed = Zeroizing::new(agreed.seed.to_vec());
     Ok(Activated {
         link: link.clone(),
         response,
         client,
-        seed,
+        agreed,
     })
 }
 

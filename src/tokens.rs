@@ -463,10 +463,7 @@ impl Tokens {
             .list()?
             .into_iter()
             .filter_map(|t| t.server)
-            .map(|s| {
-                let rest = s.split_once("://").map_or(s.as_str(), |(_, r)| r);
-                rest.split('/').next().unwrap_or(rest).to_string()
-            })
+            .map(|s| crate::link::host_of(&s).to_string())
             .collect())
     }
 

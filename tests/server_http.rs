@@ -121,8 +121,9 @@ fn code_now(seed: &[u8]) -> String {
     otp::totp(seed, CodeFormat::default(), 30, now()).unwrap()
 }
 
-/// The app's half over HTTP; returns the seed and credential ID.
-fn activate(a: &ureq::Agent, base: &str, e: &EnrollResponse, device: &str) -> (Vec<u8>, String) {
+/// `POST /v1/activate` with the enrollment's code, as the app sends it:
+/// the client's half, and the (status, body) answered.
+fn post_activation(a: &ureq::Agent, base: &str, e: &EnrollResponse, device: &str) -> (ClientActivation, u16, String) {
     let code = ActivationCode::parse(&e.activation_code).unwrap();
     let (client, req) =
         ClientActivation::start(&mut rand::rngs::OsRng, &e.enrollment_id, code, device.parse().unwrap());
@@ -132,6 +133,12 @@ fn activate(a: &ureq::Agent, base: &str, e: &EnrollResponse, device: &str) -> (V
         None,
         &serde_json::to_string(&req).unwrap(),
     );
+    (client, status, body)
+}
+
+/// The app's half over HTTP; returns the seed and credential ID.
+fn activate(a: &ureq::Agent, base: &str, e: &EnrollResponse, device: &str) -> (Vec<u8>, String) {
+    let (client, status, body) = post_activation(a, base, e, device);
     assert_eq!(status, 200, "{body}");
     let resp: ActivateResponse = serde_json::from_str(&body).unwrap();
     let agreed = client.finish(&resp).unwrap();
@@ -562,26 +569,10 @@ fn an_oversized_body_is_read_then_refused_and_the_connection_kept() {
 /// and plain HTTP gets no API answer. A bad certificate stops the start.
 #[test]
 fn tls_serves_with_a_certificate_from_a_test_ca() {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    use rcgen::KeyPair;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("server.key");
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "SoftToken test CA");
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    let cert_file = dir.path().join("cert.pem");
-    let key_file = dir.path().join("key.pem");
-    std::fs::write(&cert_file, leaf.pem()).unwrap();
-    std::fs::write(&key_file, leaf_key.serialize_pem()).unwrap();
+    let (cert_file, key_file, ca_file) = common::server::test_ca(dir.path());
 
     let s = start_with(
         dir.path(),
@@ -595,7 +586,7 @@ fn tls_serves_with_a_certificate_from_a_test_ca() {
         ],
     );
     assert!(s.url.starts_with("https://127.0.0.1:"), "{}", s.url);
-    let ca = ureq::tls::Certificate::from_der(ca_cert.der()).to_owned();
+    let ca = ureq::tls::Certificate::from_pem(&std::fs::read(&ca_file).unwrap()).unwrap();
     let trusting = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(15)))
@@ -706,18 +697,7 @@ fn a_database_that_goes_away_gives_503_and_writes_nothing() {
     assert!(v["message"].as_str().unwrap().contains("nothing was changed"), "{body}");
     assert!(started.elapsed() < Duration::from_secs(12), "{:?}", started.elapsed());
     // So does the app's activation, which needs no key.
-    let (_, req) = ClientActivation::start(
-        &mut rand::rngs::OsRng,
-        &e.enrollment_id,
-        ActivationCode::parse(&e.activation_code).unwrap(),
-        PHONE.parse().unwrap(),
-    );
-    let (status, body) = post(
-        &a,
-        &format!("{}/v1/activate", s.url),
-        None,
-        &serde_json::to_string(&req).unwrap(),
-    );
+    let (_, status, body) = post_activation(&a, &s.url, &e, PHONE);
     assert_eq!(status, 503, "{body}");
 
     admin_sql(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
@@ -808,18 +788,7 @@ fn killing_the_server_mid_activation_leaves_nothing_usable() {
             // No answer: retrying with the same code either works (nothing
             // was committed) or says the enrollment is used (the credential
             // stays unconfirmed and never verifies).
-            let (client2, req2) = ClientActivation::start(
-                &mut rand::rngs::OsRng,
-                &e.enrollment_id,
-                ActivationCode::parse(&e.activation_code).unwrap(),
-                PHONE.parse().unwrap(),
-            );
-            let (status, text) = post(
-                &a,
-                &format!("{}/v1/activate", s.url),
-                None,
-                &serde_json::to_string(&req2).unwrap(),
-            );
+            let (client2, status, text) = post_activation(&a, &s.url, &e, PHONE);
             match status {
                 200 => {
                     let resp: ActivateResponse = serde_json::from_str(&text).unwrap();

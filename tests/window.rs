@@ -188,18 +188,23 @@ fn real_binary_opens_a_window_and_enrolls_from_typed_keys() {
     assert!(listed.contains("active"), "{listed}");
     let _ = colours(&display, &window, &tmp.path().join("done.png"));
     // And the PIN typed through X opens it.
+    assert_eq!(code_2580(&data, "Acme EHR (dr.window)").len(), 6);
+}
+
+/// `softtoken code NAME` with the PIN 2580 on stdin; the code it prints.
+fn code_2580(data: &Path, name: &str) -> String {
+    use std::io::Write;
     let mut code = Command::new(env!("CARGO_BIN_EXE_softtoken"))
-        .args(["code", "Acme EHR (dr.window)", "--pin-stdin"])
-        .env("XDG_DATA_HOME", &data)
+        .args(["code", name, "--pin-stdin"])
+        .env("XDG_DATA_HOME", data)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write;
     code.stdin.take().unwrap().write_all(b"2580\n").unwrap();
     let o = code.wait_with_output().unwrap();
     assert!(o.status.success());
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim().len(), 6);
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
 /// How often each thread of a process has been switched out so far
@@ -626,18 +631,7 @@ fn the_window_activates_online_over_https_and_the_issuer_verifies_the_code() {
         .unwrap();
     let shown = String::from_utf8_lossy(&show.stdout).to_string();
     assert!(shown.contains(&format!("issuer address: {}", server.url)), "{shown}");
-    let mut code = Command::new(env!("CARGO_BIN_EXE_softtoken"))
-        .args(["code", "Clinic (dr.https)", "--pin-stdin"])
-        .env("XDG_DATA_HOME", &data)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    code.stdin.take().unwrap().write_all(b"2580\n").unwrap();
-    let o = code.wait_with_output().unwrap();
-    assert!(o.status.success());
-    let code = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let code = code_2580(&data, "Clinic (dr.https)");
     let (status, body) = server.verify(ehr.trim(), "dr.https", &code);
     assert_eq!(status, 200, "{body}");
     let _ = colours(&display, &window, &tmp.path().join("done.png"));

@@ -41,7 +41,7 @@ pub fn facts(t: &TokenMeta, device: &str) -> Vec<String> {
     match (&t.credential_id, &t.server) {
         (Some(id), Some(server)) => {
             out.push(format!("Credential ID: {id}"));
-            out.push(format!("Issuer: {} · {}", t.issuer, host(server)));
+            out.push(format!("Issuer: {} · {}", t.issuer, crate::link::host_of(server)));
         }
         _ => {
             out.push("Credential ID: none (offline enrollment: the secret came in the link)".into());
@@ -62,11 +62,6 @@ pub fn facts(t: &TokenMeta, device: &str) -> Vec<String> {
         ),
     });
     out
-}
-
-fn host(server: &str) -> &str {
-    let rest = server.split_once("://").map(|(_, r)| r).unwrap_or(server);
-    rest.split('/').next().unwrap_or(rest)
 }
 
 pub(super) fn show(c: &Controller) {

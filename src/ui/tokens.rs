@@ -130,26 +130,7 @@ pub(super) fn open_link(c: &Controller, text: &str) {
                 a.set_paste_error(other.to_string().into());
                 c.go("tokens");
             }
-            Ok(()) => {
-                a.set_paste_text("".into());
-                a.set_paste_error("".into());
-                let e = l.probe();
-                let existing = c.tokens.existing_for(&e).ok().flatten();
-                let proposed = propose_name(&e.issuer, &e.account);
-                {
-                    let mut s = c.state.borrow_mut();
-                    s.link_text = Some(Zeroizing::new(text.trim().to_string()));
-                    s.pending = Some(e);
-                    s.online = Some(l);
-                    s.first_seen = first_seen;
-                    s.activated = None;
-                    s.replace_confirmed = false;
-                }
-                match existing {
-                    Some(old) => super::replace::show(c, &old.name),
-                    None => super::name::show(c, &proposed),
-                }
-            }
+            Ok(()) => start(c, text, l.probe(), Some(l), first_seen),
         },
         Ok(Link::Soft(e)) => match c.tokens.check_link(&e) {
             Err(TokenError::SameDevice(_)) => super::same_device::show(c, text),
@@ -163,24 +144,30 @@ pub(super) fn open_link(c: &Controller, text: &str) {
                 a.set_paste_error(other.to_string().into());
                 c.go("tokens");
             }
-            Ok(()) => {
-                a.set_paste_text("".into());
-                a.set_paste_error("".into());
-                let existing = c.tokens.existing_for(&e).ok().flatten();
-                let proposed = propose_name(&e.issuer, &e.account);
-                {
-                    let mut s = c.state.borrow_mut();
-                    s.link_text = Some(Zeroizing::new(text.trim().to_string()));
-                    s.pending = Some(e);
-                    s.online = None;
-                    s.activated = None;
-                    s.replace_confirmed = false;
-                }
-                match existing {
-                    Some(old) => super::replace::show(c, &old.name),
-                    None => super::name::show(c, &proposed),
-                }
-            }
+            Ok(()) => start(c, text, e, None, false),
         },
+    }
+}
+
+/// Goes on with a link that passed its checks: the name screen (or the
+/// replace question first), with the enrollment remembered.
+fn start(c: &Controller, text: &str, e: link::Enrollment, online: Option<link::OnlineLink>, first_seen: bool) {
+    let a = c.window.global::<TokensAdapter>();
+    a.set_paste_text("".into());
+    a.set_paste_error("".into());
+    let existing = c.tokens.existing_for(&e).ok().flatten();
+    let proposed = propose_name(&e.issuer, &e.account);
+    {
+        let mut s = c.state.borrow_mut();
+        s.link_text = Some(Zeroizing::new(text.trim().to_string()));
+        s.pending = Some(e);
+        s.online = online;
+        s.first_seen = first_seen;
+        s.activated = None;
+        s.replace_confirmed = false;
+    }
+    match existing {
+        Some(old) => super::replace::show(c, &old.name),
+        None => super::name::show(c, &proposed),
     }
 }
