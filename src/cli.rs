@@ -422,6 +422,19 @@ fn minutes(seconds: u64) -> String {
     }
 }
 
+/// A new token PIN: checked, and typed twice on a terminal.
+fn read_new_pin(pin_stdin: bool) -> Result<Pin, Failure> {
+    let pin = read_pin("Token PIN (four digits): ", pin_stdin)?;
+    crate::pin::check_new_pin(&pin).map_err(|e| Failure::Invalid(e.to_string()))?;
+    if !pin_stdin {
+        let again = read_pin("Confirm the PIN: ", false)?;
+        if !pin.matches(&again) {
+            return Err(Failure::Invalid("the two PINs do not match; nothing was saved".into()));
+        }
+    }
+    Ok(pin)
+}
+
 fn read_pin(prompt: &str, from_stdin: bool) -> Result<Pin, Failure> {
     let text = if from_stdin {
         stdin_line("PIN")?
@@ -475,14 +488,7 @@ fn cmd_enroll_online(
     eprintln!("Contacting {}…", l.host());
     let activated = crate::online::activate(&net, l, &code, tokens.device()).map_err(online_failure)?;
     let enrollment = activated.enrollment(SystemClock.now());
-    let pin = read_pin("Token PIN (four digits): ", pin_stdin)?;
-    crate::pin::check_new_pin(&pin).map_err(|e| Failure::Invalid(e.to_string()))?;
-    if !pin_stdin {
-        let again = read_pin("Confirm the PIN: ", false)?;
-        if !pin.matches(&again) {
-            return Err(Failure::Invalid("the two PINs do not match; nothing was saved".into()));
-        }
-    }
+    let pin = read_new_pin(pin_stdin)?;
     let mut ready_at = activated.response.ready_at;
     let token = tokens.enroll_then(
         EnrollRequest {
@@ -578,14 +584,7 @@ fn cmd_enroll(text: &str, name: &str, replace: bool, pin_stdin: bool, code_stdin
     };
     // Refuse early (before asking for a PIN) what would be refused anyway.
     tokens.precheck(&enrollment, name, replace)?;
-    let pin = read_pin("Token PIN (four digits): ", pin_stdin)?;
-    crate::pin::check_new_pin(&pin).map_err(|e| Failure::Invalid(e.to_string()))?;
-    if !pin_stdin {
-        let again = read_pin("Confirm the PIN: ", false)?;
-        if !pin.matches(&again) {
-            return Err(Failure::Invalid("the two PINs do not match; nothing was saved".into()));
-        }
-    }
+    let pin = read_new_pin(pin_stdin)?;
     let token = tokens.enroll(EnrollRequest {
         enrollment,
         name: name.to_string(),

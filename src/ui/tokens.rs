@@ -114,38 +114,29 @@ pub(super) fn open_link(c: &Controller, text: &str) {
             crate::trust::Verdict::Known => {}
         }
     }
-    match parsed {
-        Err(e) => super::link_problem::show(c, "This link can't be used", &e.to_string(), false),
+    // An online link is checked as the enrollment it will become (no
+    // device list: the issuer enforces that one).
+    let (e, online) = match parsed {
+        Err(e) => return super::link_problem::show(c, "This link can't be used", &e.to_string(), false),
         Ok(Link::Hard(_)) => {
-            super::link_problem::show(c, "This is a hard-token link", link::HardToken::EXPLANATION, true)
+            return super::link_problem::show(c, "This is a hard-token link", link::HardToken::EXPLANATION, true)
         }
-        Ok(Link::Online(l)) => match c.tokens.check_link(&l.probe()) {
-            Err(TokenError::LinkUsed) => super::link_problem::show(
-                c,
-                "This link was already used",
-                &TokenError::LinkUsed.to_string(),
-                false,
-            ),
-            Err(other) => {
-                a.set_paste_error(other.to_string().into());
-                c.go("tokens");
-            }
-            Ok(()) => start(c, text, l.probe(), Some(l), first_seen),
-        },
-        Ok(Link::Soft(e)) => match c.tokens.check_link(&e) {
-            Err(TokenError::SameDevice(_)) => super::same_device::show(c, text),
-            Err(TokenError::LinkUsed) => super::link_problem::show(
-                c,
-                "This link was already used",
-                &TokenError::LinkUsed.to_string(),
-                false,
-            ),
-            Err(other) => {
-                a.set_paste_error(other.to_string().into());
-                c.go("tokens");
-            }
-            Ok(()) => start(c, text, e, None, false),
-        },
+        Ok(Link::Online(l)) => (l.probe(), Some(l)),
+        Ok(Link::Soft(e)) => (e, None),
+    };
+    match c.tokens.check_link(&e) {
+        Err(TokenError::SameDevice(_)) => super::same_device::show(c, text),
+        Err(TokenError::LinkUsed) => super::link_problem::show(
+            c,
+            "This link was already used",
+            &TokenError::LinkUsed.to_string(),
+            false,
+        ),
+        Err(other) => {
+            a.set_paste_error(other.to_string().into());
+            c.go("tokens");
+        }
+        Ok(()) => start(c, text, e, online, first_seen),
     }
 }
 
