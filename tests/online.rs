@@ -438,7 +438,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
     use slint::ComponentHandle;
     use softtoken::ui::{
         ActivationAdapter, Controller, DetailsAdapter, DoneAdapter, LinkProblemAdapter, MemoryClipboard, NameAdapter,
-        PasscodeAdapter, PinAdapter, TokensAdapter, UnlockAdapter,
+        PasscodeAdapter, PinAdapter, Screen, TokensAdapter, UnlockAdapter,
     };
     // The QA runner's headless platform: software rendering, so screenshots work.
     softtoken::qa::play::init_platform().unwrap();
@@ -466,7 +466,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
 
         // The name screen says where the token comes from.
         c.open_link(&e.link);
-        assert_eq!(c.screen(), "name");
+        assert_eq!(c.screen(), Screen::Name);
         let host = s.url.trim_start_matches("http://").to_string();
         // The first token from this server: a caution that names it.
         let origin = c.window.global::<NameAdapter>().get_origin().to_string();
@@ -474,7 +474,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         assert!(origin.contains("no token from this server yet"), "{origin}");
         shot(&c, &format!("online-1-name{suffix}"));
         c.window.global::<NameAdapter>().invoke_activate();
-        assert_eq!(c.screen(), "activation");
+        assert_eq!(c.screen(), Screen::Activation);
         let a = c.window.global::<ActivationAdapter>();
         assert_eq!(a.get_host(), host.as_str());
 
@@ -482,7 +482,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         a.invoke_edited("aaaaaaaa".into());
         assert_eq!(a.get_code(), "AAAA-AAAA");
         a.invoke_activate();
-        assert_eq!(c.screen(), "activation");
+        assert_eq!(c.screen(), Screen::Activation);
         assert!(a.get_error().contains("4 tries left"), "{}", a.get_error());
         shot(&c, &format!("online-2-wrong-code{suffix}"));
 
@@ -490,12 +490,12 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         assert_eq!(a.get_code(), e.activation_code.as_str());
         shot(&c, &format!("online-3-code{suffix}"));
         a.invoke_activate();
-        assert_eq!(c.screen(), "pin", "{}", a.get_error());
+        assert_eq!(c.screen(), Screen::Pin, "{}", a.get_error());
         let pin = c.window.global::<PinAdapter>();
         pin.set_pin("2580".into());
         pin.set_confirm("2580".into());
         pin.invoke_continue();
-        assert_eq!(c.screen(), "done", "{}", pin.get_error());
+        assert_eq!(c.screen(), Screen::Done, "{}", pin.get_error());
         let d = c.window.global::<DoneAdapter>();
         let cred = d.get_credential_id().to_string();
         assert!(!cred.is_empty());
@@ -505,7 +505,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
 
         // The same link again: already used here.
         c.open_link(&e.link);
-        assert_eq!(c.screen(), "link-problem");
+        assert_eq!(c.screen(), Screen::LinkProblem);
         c.escape();
 
         // This device's clock runs 90 s ahead: the passcode asks the issuer
@@ -515,7 +515,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         let unlock = c.window.global::<UnlockAdapter>();
         unlock.set_pin("2580".into());
         unlock.invoke_unlock();
-        assert_eq!(c.screen(), "passcode");
+        assert_eq!(c.screen(), Screen::Passcode);
         let pc = c.window.global::<PasscodeAdapter>();
         // 90 s, or 89 when a second of real time passed since the clock was set.
         let w = pc.get_warning().to_string();
@@ -533,7 +533,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
 
         // Details, from the open passcode: the credential ID; then Report lost.
         c.window.global::<PasscodeAdapter>().invoke_details();
-        assert_eq!(c.screen(), "details");
+        assert_eq!(c.screen(), Screen::Details);
         let d = c.window.global::<DetailsAdapter>();
         let facts: Vec<String> = slint::Model::iter(&d.get_facts()).map(|f| f.to_string()).collect();
         assert_eq!(facts[0], format!("Credential ID: {cred}"));
@@ -544,7 +544,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
         assert!(d.get_confirming());
         shot(&c, &format!("online-7-report-lost{suffix}"));
         d.invoke_confirm_remove();
-        assert_eq!(c.screen(), "link-problem");
+        assert_eq!(c.screen(), Screen::LinkProblem);
         let told = c.window.global::<LinkProblemAdapter>().get_message().to_string();
         assert!(
             told.contains(&format!("no longer accepts codes from credential {cred}")),
@@ -565,7 +565,7 @@ fn the_window_activates_online_and_the_issuer_verifies_the_code() {
 fn the_window_refuses_look_alike_and_unlisted_issuers() {
     use slint::ComponentHandle;
     use softtoken::trust::Policy;
-    use softtoken::ui::{Controller, LinkProblemAdapter, MemoryClipboard};
+    use softtoken::ui::{Controller, LinkProblemAdapter, MemoryClipboard, Screen};
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(otp_now());
     let tokens = common::mock_tokens(dir.path(), "policy-ui", &clock);
@@ -581,7 +581,7 @@ fn the_window_refuses_look_alike_and_unlisted_issuers() {
     let message = |c: &Controller| c.window.global::<LinkProblemAdapter>().get_message().to_string();
 
     c.open_link(&link("https://saftenetid.com"));
-    assert_eq!(c.screen(), "link-problem");
+    assert_eq!(c.screen(), Screen::LinkProblem);
     assert!(
         message(&c).contains("saftenetid.com, which looks like safenetid.com"),
         "{}",
@@ -593,11 +593,11 @@ fn the_window_refuses_look_alike_and_unlisted_issuers() {
     let p = Policy::parse("allow ehr.example.org\noffline-links forbid\n", "test").unwrap();
     c.set_policy(p);
     c.open_link(&link("https://other.example.org"));
-    assert_eq!(c.screen(), "link-problem");
+    assert_eq!(c.screen(), Screen::LinkProblem);
     assert!(message(&c).contains("only from ehr.example.org"), "{}", message(&c));
     c.escape();
     c.open_link("softtoken://enroll?type=soft&issuer=A&account=b&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-    assert_eq!(c.screen(), "link-problem");
+    assert_eq!(c.screen(), Screen::LinkProblem);
     assert!(
         message(&c).contains("allows only tokens activated online"),
         "{}",
@@ -605,7 +605,7 @@ fn the_window_refuses_look_alike_and_unlisted_issuers() {
     );
     c.escape();
     c.open_link(&link("https://ehr.example.org"));
-    assert_eq!(c.screen(), "name");
+    assert_eq!(c.screen(), Screen::Name);
 }
 
 fn urlencode(s: &str) -> String {

@@ -11,7 +11,7 @@ use slint::ComponentHandle;
 use softtoken::clock::ManualClock;
 use softtoken::device::DeviceId;
 use softtoken::ui::{
-    Controller, MemoryClipboard, NameAdapter, PasscodeAdapter, PinAdapter, TokensAdapter, UnlockAdapter,
+    Controller, MemoryClipboard, NameAdapter, PasscodeAdapter, PinAdapter, Screen, TokensAdapter, UnlockAdapter,
 };
 
 const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -40,16 +40,16 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     let tokens = common::mock_tokens(dir.path(), "ui-test", &clock);
     let clipboard = MemoryClipboard::default();
     let c = Controller::new(tokens, Arc::new(clock.clone()), Box::new(clipboard.clone())).unwrap();
-    assert_eq!(c.screen(), "tokens");
+    assert_eq!(c.screen(), Screen::Tokens);
     let mut visited = vec![labels_of_interactive(&c)];
 
     // A bad link is explained.
     c.open_link("https://example.com");
-    assert_eq!(c.screen(), "link-problem");
+    assert_eq!(c.screen(), Screen::LinkProblem);
     c.escape();
     // A hard-token link is explained.
     c.open_link("softtoken://enroll?type=hard&issuer=A&account=b");
-    assert_eq!(c.screen(), "link-problem");
+    assert_eq!(c.screen(), Screen::LinkProblem);
     visited.push(labels_of_interactive(&c));
     c.escape();
     // This device listed as a prescribing device: the QR screen.
@@ -57,7 +57,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     c.open_link(&format!(
         "softtoken://enroll?type=soft&issuer=A&account=b&secret={S}&pdid={me}"
     ));
-    assert_eq!(c.screen(), "same-device");
+    assert_eq!(c.screen(), Screen::SameDevice);
     visited.push(labels_of_interactive(&c));
     c.escape();
 
@@ -65,11 +65,11 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     let link = format!("softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.who&secret={S}&sync=600");
     c.window.global::<TokensAdapter>().set_paste_text(link.as_str().into());
     c.window.global::<TokensAdapter>().invoke_open_pasted();
-    assert_eq!(c.screen(), "name");
+    assert_eq!(c.screen(), Screen::Name);
     assert_eq!(c.window.global::<NameAdapter>().get_name(), "Acme EHR (dr.who)");
     visited.push(labels_of_interactive(&c));
     c.window.global::<NameAdapter>().invoke_activate();
-    assert_eq!(c.screen(), "pin");
+    assert_eq!(c.screen(), Screen::Pin);
     visited.push(labels_of_interactive(&c));
 
     // Weak PIN and mismatch are explained inline.
@@ -84,7 +84,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     assert!(pin.get_error().contains("do not match"));
     pin.set_confirm("2580".into());
     pin.invoke_continue();
-    assert_eq!(c.screen(), "done");
+    assert_eq!(c.screen(), Screen::Done);
     visited.push(labels_of_interactive(&c));
     c.escape();
 
@@ -96,7 +96,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
         .status
         .starts_with("syncing, ready at"));
     c.window.global::<TokensAdapter>().invoke_select(0);
-    assert_eq!(c.screen(), "unlock");
+    assert_eq!(c.screen(), Screen::Unlock);
     visited.push(labels_of_interactive(&c));
     let unlock = c.window.global::<UnlockAdapter>();
     unlock.set_pin("1111".into());
@@ -105,7 +105,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     assert_eq!(unlock.get_status(), "1 wrong PIN so far; 9 tries left.");
     unlock.set_pin("2580".into());
     unlock.invoke_unlock();
-    assert_eq!(c.screen(), "passcode");
+    assert_eq!(c.screen(), Screen::Passcode);
     visited.push(labels_of_interactive(&c));
 
     // The code on screen is the RFC computation at the clock's time.
@@ -132,7 +132,7 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
     // Auto-lock after two minutes without interaction.
     clock.advance(120);
     c.tick();
-    assert_eq!(c.screen(), "tokens");
+    assert_eq!(c.screen(), Screen::Tokens);
 
     // Issue #12: Lock takes a copied code off the clipboard, but never what
     // the user copied since.
@@ -141,14 +141,14 @@ fn enrollment_unlock_passcode_copy_and_auto_lock() {
         c.window.global::<TokensAdapter>().invoke_select(0);
         unlock.set_pin("2580".into());
         unlock.invoke_unlock();
-        assert_eq!(c.screen(), "passcode");
+        assert_eq!(c.screen(), Screen::Passcode);
         pc.invoke_copy();
         assert!(clipboard.get().is_some());
         if user_copied_since {
             clipboard.set("the user's own text").unwrap();
         }
         c.lock();
-        assert_eq!(c.screen(), "tokens");
+        assert_eq!(c.screen(), Screen::Tokens);
         let expected = user_copied_since.then(|| "the user's own text".to_string());
         assert_eq!(clipboard.get(), expected);
     }

@@ -15,7 +15,7 @@ use softtoken::clock::ManualClock;
 use softtoken::link::{self, Link};
 use softtoken::pin::Pin;
 use softtoken::tokens::EnrollRequest;
-use softtoken::ui::{Controller, MemoryClipboard, UnlockAdapter};
+use softtoken::ui::{Controller, MemoryClipboard, Screen, UnlockAdapter};
 
 const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const T0: u64 = 1_800_000_000;
@@ -63,7 +63,7 @@ fn a_long_token_list_scrolls_to_its_last_row() {
             .unwrap();
     }
     let c = Controller::new(tokens, Arc::new(clock), Box::new(MemoryClipboard::default())).unwrap();
-    assert_eq!(c.screen(), "tokens");
+    assert_eq!(c.screen(), Screen::Tokens);
     c.window.show().unwrap();
     let window = c.window.window();
     let height = window.size().to_logical(window.scale_factor()).height;
@@ -114,7 +114,7 @@ fn a_long_token_list_scrolls_to_its_last_row() {
         position: centre,
         button: PointerEventButton::Left,
     });
-    assert_eq!(c.screen(), "unlock");
+    assert_eq!(c.screen(), Screen::Unlock);
     assert_eq!(
         c.window.global::<UnlockAdapter>().get_token_name(),
         format!("Token {COUNT:02}")

@@ -21,7 +21,7 @@ use crate::device::DeviceId;
 use crate::link::{self, Enrollment, Link, OtpKind};
 use crate::store::{KeyringStore, SecretStore};
 use crate::tokens::Tokens;
-use crate::ui::{Clipboard, Controller, MemoryClipboard};
+use crate::ui::{Clipboard, Controller, MemoryClipboard, Screen};
 use crate::vault::KdfParams;
 
 /// The clock a script starts at unless it says `set-time`: 2026-01-05T09:00:00Z.
@@ -330,7 +330,7 @@ impl Session {
                 self.c.open_external(l);
             }
             Step::PasteLink(l) => {
-                if self.c.screen() != "tokens" {
+                if self.c.screen() != Screen::Tokens {
                     return Err(format!(
                         "paste-link needs the token list on screen, not {}",
                         self.c.screen()
@@ -477,7 +477,7 @@ impl Session {
             }
         }
         self.check_labels()?;
-        if before != "done" && self.c.screen() == "done" {
+        if before != Screen::Done && self.c.screen() == Screen::Done {
             if let Some(e) = self.last_link.clone() {
                 self.enrolled.insert((e.issuer.clone(), e.account.clone()), e);
             }
@@ -595,7 +595,7 @@ impl Session {
             }
             ServerStep::Verify { account, expect } => {
                 running(&self.server)?;
-                if self.c.screen() != "passcode" {
+                if self.c.screen() != Screen::Passcode {
                     return Err(format!(
                         "server verify needs a passcode on screen, not {}",
                         self.c.screen()

@@ -1,28 +1,14 @@
 //! The `.qa` script format, parsed before anything runs.
 //!
 //! QA teams write UI tests as plain text, one step per line, addressing
-//! controls by their accessible labels. This module only reads text: it never
-//! touches Slint, so every syntax error is reported with `file:line` before a
-//! window is created. The player (`qa::play`) gives the steps their meaning.
+//! controls by their accessible labels. This module only reads text (screen
+//! names are checked against the app's `Screen` enum, generated from
+//! `ui/app.slint`), so every syntax error is reported with `file:line` before
+//! a window is created. The player (`qa::play`) gives the steps their meaning.
 
 use std::fmt;
 
-/// Screen names `expect-screen` accepts (the values of `Nav.screen` in `ui/app.slint`).
-pub const SCREENS: &[&str] = &[
-    "tokens",
-    "link-problem",
-    "same-device",
-    "name",
-    "pin",
-    "replace",
-    "done",
-    "unlock",
-    "passcode",
-    "about",
-    "new-link",
-    "activation",
-    "details",
-];
+use crate::ui::Screen;
 
 /// A key `press` can send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +52,7 @@ pub enum Step {
     Click(String),
     Press(Key),
     Scroll(Direction),
-    ExpectScreen(String),
+    ExpectScreen(Screen),
     ExpectText(String),
     ExpectNoText(String),
     ExpectEnabled(String),
@@ -285,10 +271,9 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
         }),
         "expect-screen" => {
             let s = word("expect-screen NAME")?;
-            if !SCREENS.contains(&s.as_str()) {
-                return Err(format!("unknown screen {s}: the screens are {}", SCREENS.join(", ")));
-            }
-            Step::ExpectScreen(s)
+            let screen = Screen::from_name(&s)
+                .ok_or_else(|| format!("unknown screen {s}: the screens are {}", Screen::names().join(", ")))?;
+            Step::ExpectScreen(screen)
         }
         "expect-text" => Step::ExpectText(label(strings(1, "expect-text \"TEXT\"")?.remove(0))?),
         "expect-no-text" => Step::ExpectNoText(label(strings(1, "expect-no-text \"TEXT\"")?.remove(0))?),
@@ -679,7 +664,7 @@ mod tests {
         assert_eq!(one("scroll up").unwrap(), Step::Scroll(Direction::Up));
         assert_eq!(
             one("expect-screen same-device").unwrap(),
-            Step::ExpectScreen("same-device".into())
+            Step::ExpectScreen(Screen::SameDevice)
         );
         assert_eq!(
             one("expect-text \"a \\\"b\\\"\"").unwrap(),
@@ -758,21 +743,6 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no steps"));
-    }
-
-    #[test]
-    fn screens_match_the_app() {
-        let app = include_str!("../../ui/app.slint");
-        let in_app: Vec<&str> = app
-            .split("Nav.screen == \"")
-            .skip(1)
-            .filter_map(|s| s.split('"').next())
-            .collect();
-        let mut a = in_app.clone();
-        a.sort();
-        let mut b = SCREENS.to_vec();
-        b.sort();
-        assert_eq!(a, b);
     }
 
     fn files(map: &'static [(&'static str, &'static str)]) -> impl Fn(&std::path::Path) -> std::io::Result<String> {

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::{AboutAdapter, Controller};
+use super::{AboutAdapter, Controller, Screen};
 
 pub(super) fn wire(c: &Rc<Controller>) {
     c.window
@@ -17,5 +17,5 @@ pub(super) fn show(c: &Controller) {
     a.set_device_id(c.tokens.device().to_string().into());
     a.set_version(env!("CARGO_PKG_VERSION").into());
     a.set_data_dir(c.tokens.data_dir().display().to_string().into());
-    c.go("about");
+    c.go(Screen::About);
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::{ActivationAdapter, Controller};
+use super::{ActivationAdapter, Controller, Screen};
 use crate::online::{self, OnlineError};
 use crate::protocol::ActivationCode;
 
@@ -62,7 +62,7 @@ pub(super) fn show(c: &Controller) {
     a.set_code("".into());
     a.set_error("".into());
     a.set_busy(false);
-    c.go("activation");
+    c.go(Screen::Activation);
 }
 
 fn activate(c: &Controller) {

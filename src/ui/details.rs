@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::{Controller, DetailsAdapter};
+use super::{Controller, DetailsAdapter, Screen};
 use crate::clock::format_utc;
 use crate::link::OtpKind;
 use crate::online;
@@ -80,7 +80,7 @@ pub(super) fn show(c: &Controller) {
     a.set_busy(false);
     a.set_error("".into());
     a.set_notice("".into());
-    c.go("details");
+    c.go(Screen::Details);
 }
 
 fn remove(c: &Controller) {

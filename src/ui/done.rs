@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::{Controller, DoneAdapter};
+use super::{Controller, DoneAdapter, Screen};
 use crate::tokens::{Status, TokenMeta};
 
 use crate::tokens::SYNC_MESSAGE;
@@ -28,5 +28,5 @@ pub(super) fn show(c: &Controller, token: &TokenMeta) {
         }
     }
     a.set_credential_id(token.credential_id.as_deref().unwrap_or_default().into());
-    c.go("done");
+    c.go(Screen::Done);
 }

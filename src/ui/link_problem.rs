@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::{Controller, LinkProblemAdapter};
+use super::{Controller, LinkProblemAdapter, Screen};
 
 pub(super) fn wire(c: &Rc<Controller>) {
     c.window
@@ -17,5 +17,5 @@ pub(super) fn show(c: &Controller, title: &str, message: &str, hard_token: bool)
     a.set_title(title.into());
     a.set_message(message.into());
     a.set_hard_token(hard_token);
-    c.go("link-problem");
+    c.go(Screen::LinkProblem);
 }

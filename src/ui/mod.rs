@@ -11,6 +11,7 @@ mod about;
 mod activation;
 mod details;
 mod done;
+mod fonts;
 mod link_problem;
 mod name;
 mod new_link;
@@ -33,6 +34,46 @@ use crate::link::Enrollment;
 use crate::tokens::{Tokens, Unlocked};
 
 slint::include_modules!();
+
+impl Screen {
+    /// The screen's name in QA scripts (`expect-screen link-problem`) and
+    /// messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Tokens => "tokens",
+            Screen::LinkProblem => "link-problem",
+            Screen::SameDevice => "same-device",
+            Screen::Name => "name",
+            Screen::Pin => "pin",
+            Screen::Replace => "replace",
+            Screen::Done => "done",
+            Screen::Unlock => "unlock",
+            Screen::Passcode => "passcode",
+            Screen::About => "about",
+            Screen::NewLink => "new-link",
+            Screen::Activation => "activation",
+            Screen::Details => "details",
+        }
+    }
+
+    /// The screen a QA script names.
+    pub fn from_name(name: &str) -> Option<Screen> {
+        use strum::VariantArray;
+        Screen::VARIANTS.iter().copied().find(|s| s.name() == name)
+    }
+
+    /// Every screen's name, in the order of `ui/app.slint`.
+    pub fn names() -> Vec<&'static str> {
+        use strum::VariantArray;
+        Screen::VARIANTS.iter().map(|s| s.name()).collect()
+    }
+}
+
+impl std::fmt::Display for Screen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// Seconds without interaction before an open passcode locks itself.
 pub const AUTO_LOCK_SECONDS: u64 = 120;
@@ -152,7 +193,7 @@ pub(crate) struct State {
     /// A link handed over from outside that waits for the user's say, and
     /// the screen it interrupted.
     incoming: Option<Zeroizing<String>>,
-    return_to: Option<String>,
+    return_to: Option<Screen>,
     /// A softtoken://activate link being enrolled, and once the issuer
     /// answered, the agreed activation (sealed and confirmed on Continue).
     online: Option<crate::link::OnlineLink>,
@@ -205,6 +246,7 @@ impl Controller {
         clock: Arc<dyn Clock>,
         clipboard: Box<dyn Clipboard>,
     ) -> Result<Rc<Controller>, slint::PlatformError> {
+        fonts::install();
         let window = AppWindow::new()?;
         let c = Rc::new(Controller {
             window,
@@ -325,7 +367,7 @@ impl Controller {
     /// Reports a problem found after start (such as no keyring) on the token list.
     pub fn set_startup_error(&self, error: Option<String>) {
         *self.startup_error.borrow_mut() = error;
-        if self.screen() == "tokens" {
+        if self.screen() == Screen::Tokens {
             tokens::refresh(self);
         }
     }
@@ -339,12 +381,12 @@ impl Controller {
     }
 
     /// The screen on show.
-    pub fn screen(&self) -> String {
-        self.window.global::<Nav>().get_screen().to_string()
+    pub fn screen(&self) -> Screen {
+        self.window.global::<Nav>().get_screen()
     }
 
-    pub(crate) fn go(&self, screen: &str) {
-        self.window.global::<Nav>().set_screen(screen.into());
+    pub(crate) fn go(&self, screen: Screen) {
+        self.window.global::<Nav>().set_screen(screen);
         self.wake();
     }
 
@@ -368,18 +410,18 @@ impl Controller {
         let screen = self.screen();
         let mut next: Option<u64> = None;
         let mut at = |secs: u64| next = Some(next.map_or(secs, |n: u64| n.min(secs)).max(1));
-        if screen == "passcode" || screen == "details" {
+        if screen == Screen::Passcode || screen == Screen::Details {
             at(1);
         }
         if let Some((_, copied)) = &s.copied {
             at((copied + CLIPBOARD_CLEAR_SECONDS).saturating_sub(now));
         }
-        if screen == "tokens" {
+        if screen == Screen::Tokens {
             if let Some(t) = s.list_changes_at {
                 at(t.saturating_sub(now));
             }
         }
-        if screen == "unlock" && s.unlock_wait_until.is_some() {
+        if screen == Screen::Unlock && s.unlock_wait_until.is_some() {
             at(1);
         }
         next
@@ -397,15 +439,15 @@ impl Controller {
 
     /// Escape goes back one step.
     pub fn escape(&self) {
-        match self.screen().as_str() {
+        match self.screen() {
             // Not while the token is being sealed and confirmed.
-            "pin" if self.window.global::<PinAdapter>().get_busy() => {}
-            "pin" => self.go("name"),
-            "passcode" => self.lock(),
-            "details" if self.window.global::<DetailsAdapter>().get_busy() => {}
-            "details" => passcode::resume(self),
-            "new-link" => new_link::keep(self),
-            "tokens" => {}
+            Screen::Pin if self.window.global::<PinAdapter>().get_busy() => {}
+            Screen::Pin => self.go(Screen::Name),
+            Screen::Passcode => self.lock(),
+            Screen::Details if self.window.global::<DetailsAdapter>().get_busy() => {}
+            Screen::Details => passcode::resume(self),
+            Screen::NewLink => new_link::keep(self),
+            Screen::Tokens => {}
             _ => self.show_tokens(),
         }
     }
@@ -422,7 +464,7 @@ impl Controller {
             s.activated = None;
         }
         tokens::refresh(self);
-        self.go("tokens");
+        self.go(Screen::Tokens);
     }
 
     /// Drops the open secret and returns to the list; a copied code still
@@ -460,9 +502,9 @@ impl Controller {
     /// screen it waits behind "Open the new link?"; an open passcode is
     /// locked first.
     pub fn open_external(&self, text: &str) {
-        match self.screen().as_str() {
-            "pin" | "unlock" | "new-link" => new_link::ask(self, Zeroizing::new(text.to_string())),
-            "passcode" => {
+        match self.screen() {
+            Screen::Pin | Screen::Unlock | Screen::NewLink => new_link::ask(self, Zeroizing::new(text.to_string())),
+            Screen::Passcode => {
                 {
                     let mut s = self.state.borrow_mut();
                     s.unlocked = None;
@@ -494,13 +536,13 @@ impl Controller {
                 s.unlock_wait_until.is_some(),
             )
         };
-        if screen == "tokens" && list_due {
+        if screen == Screen::Tokens && list_due {
             tokens::refresh(self);
         }
-        if screen == "unlock" && wait_running {
+        if screen == Screen::Unlock && wait_running {
             unlock::refresh_wait(self);
         }
-        if screen == "passcode" || screen == "details" {
+        if screen == Screen::Passcode || screen == Screen::Details {
             // The details screen holds the open secret too.
             let idle = now.saturating_sub(self.state.borrow().last_activity);
             let busy = self.window.global::<DetailsAdapter>().get_busy();
@@ -508,7 +550,7 @@ impl Controller {
                 self.lock();
                 return;
             }
-            if screen == "passcode" {
+            if screen == Screen::Passcode {
                 passcode::refresh(self);
             }
         }

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::{Controller, NameAdapter};
+use super::{Controller, NameAdapter, Screen};
 
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<NameAdapter>();
@@ -51,7 +51,7 @@ pub(super) fn show(c: &Controller, proposed: &str) {
     }
     a.set_name(proposed.into());
     a.set_error(problem(c, proposed).unwrap_or_default().into());
-    c.go("name");
+    c.go(Screen::Name);
 }
 
 fn activate(c: &Controller) {

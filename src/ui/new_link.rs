@@ -7,7 +7,7 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 use zeroize::Zeroizing;
 
-use super::{Controller, NewLinkAdapter, PinAdapter, UnlockAdapter};
+use super::{Controller, NewLinkAdapter, PinAdapter, Screen, UnlockAdapter};
 
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<NewLinkAdapter>();
@@ -19,17 +19,17 @@ pub(super) fn wire(c: &Rc<Controller>) {
 pub(super) fn ask(c: &Controller, link: Zeroizing<String>) {
     let screen = c.screen();
     let mut s = c.state.borrow_mut();
-    if screen != "new-link" {
-        s.return_to = Some(screen.clone());
+    if screen != Screen::NewLink {
+        s.return_to = Some(screen);
     }
     s.incoming = Some(link);
     drop(s);
-    let doing = match c.state.borrow().return_to.as_deref() {
-        Some("unlock") => "entering a token PIN",
+    let doing = match c.state.borrow().return_to {
+        Some(Screen::Unlock) => "entering a token PIN",
         _ => "setting a token PIN",
     };
     c.window.global::<NewLinkAdapter>().set_interrupted(doing.into());
-    c.go("new-link");
+    c.go(Screen::NewLink);
 }
 
 fn open(c: &Controller) {
@@ -52,7 +52,7 @@ pub(super) fn keep(c: &Controller) {
         s.return_to.take()
     };
     match back {
-        Some(screen) => c.go(&screen),
+        Some(screen) => c.go(screen),
         None => c.show_tokens(),
     }
 }

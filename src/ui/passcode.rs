@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::{Controller, PasscodeAdapter};
+use super::{Controller, PasscodeAdapter, Screen};
 use crate::link::OtpKind;
 
 /// "123456" → "123 456"; "12345678" → "1234 5678"; "1234567" → "123 4567".
@@ -42,7 +42,7 @@ pub(super) fn show(c: &Controller) {
     } else {
         refresh(c);
     }
-    c.go("passcode");
+    c.go(Screen::Passcode);
     if !hotp {
         check_clock(c);
     }
@@ -65,7 +65,7 @@ fn check_clock(c: &Controller) {
             if let Ok((issuer_now, _)) = result {
                 let offset = crate::online::clock_offset(c.now(), issuer_now);
                 c.state.borrow_mut().clock_offset = offset;
-                if c.screen() == "passcode" {
+                if c.screen() == Screen::Passcode {
                     refresh(c);
                 }
             }
@@ -80,7 +80,7 @@ pub(super) fn resume(c: &Controller) {
     if !hotp {
         refresh(c);
     }
-    c.go("passcode");
+    c.go(Screen::Passcode);
 }
 
 /// The code currently on show, digits only.

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 use zeroize::Zeroizing;
 
-use super::{Controller, NameAdapter, PinAdapter};
+use super::{Controller, NameAdapter, PinAdapter, Screen};
 use crate::online;
 use crate::pin::{check_new_pin_pair, Pin};
 use crate::tokens::{EnrollRequest, TokenError};
@@ -14,7 +14,7 @@ use crate::tokens::{EnrollRequest, TokenError};
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<PinAdapter>();
     a.on_continue(super::on(c, finish));
-    a.on_back(super::on(c, |c| c.go("name")));
+    a.on_back(super::on(c, |c| c.go(Screen::Name)));
 }
 
 pub(super) fn show(c: &Controller) {
@@ -23,7 +23,7 @@ pub(super) fn show(c: &Controller) {
     a.set_confirm("".into());
     a.set_error("".into());
     a.set_busy(false);
-    c.go("pin");
+    c.go(Screen::Pin);
 }
 
 fn enrolled(c: &Controller, token: &crate::tokens::TokenMeta) {

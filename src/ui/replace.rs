@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use slint::ComponentHandle;
 
-use super::{Controller, ReplaceAdapter};
+use super::{Controller, ReplaceAdapter, Screen};
 
 pub(super) fn wire(c: &Rc<Controller>) {
     let a = c.window.global::<ReplaceAdapter>();
@@ -21,5 +21,5 @@ pub(super) fn wire(c: &Rc<Controller>) {
 
 pub(super) fn show(c: &Controller, existing: &str) {
     c.window.global::<ReplaceAdapter>().set_existing_name(existing.into());
-    c.go("replace");
+    c.go(Screen::Replace);
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use qrcode::{Color, EcLevel, QrCode};
 use slint::{ComponentHandle, Image, Rgb8Pixel, SharedPixelBuffer};
 
-use super::{Controller, SameDeviceAdapter};
+use super::{Controller, SameDeviceAdapter, Screen};
 
 pub(super) fn wire(c: &Rc<Controller>) {
     c.window
@@ -40,5 +40,5 @@ pub(super) fn show(c: &Controller, link: &str) {
     // Never a stale code from an earlier link: no image when this one cannot be encoded.
     a.set_qr(qr_image(link.trim()).unwrap_or_default());
     a.set_device_id(c.tokens.device().to_string().into());
-    c.go("same-device");
+    c.go(Screen::SameDevice);
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, VecModel};
 use zeroize::Zeroizing;
 
-use super::{Controller, TokenRow, TokensAdapter};
+use super::{Controller, Screen, TokenRow, TokenState, TokensAdapter};
 use crate::link::{self, Link};
 use crate::tokens::{propose_name, Status, TokenError};
 
@@ -61,12 +61,11 @@ pub(super) fn refresh(c: &Controller) {
                             other => other.describe(now),
                         }
                         .into(),
-                        status_kind: match status {
-                            Status::Active => "active",
-                            Status::Syncing { .. } => "syncing",
-                            Status::Locked => "locked",
-                        }
-                        .into(),
+                        state: match status {
+                            Status::Active => TokenState::Active,
+                            Status::Syncing { .. } => TokenState::Syncing,
+                            Status::Locked => TokenState::Locked,
+                        },
                     }
                 })
                 .collect();
@@ -134,7 +133,7 @@ pub(super) fn open_link(c: &Controller, text: &str) {
         ),
         Err(other) => {
             a.set_paste_error(other.to_string().into());
-            c.go("tokens");
+            c.go(Screen::Tokens);
         }
         Ok(()) => start(c, text, e, online, first_seen),
     }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 use zeroize::Zeroizing;
 
-use super::{Controller, UnlockAdapter};
+use super::{Controller, Screen, UnlockAdapter};
 use crate::clock::format_local_hms;
 use crate::pin::{Pin, MAX_FAILURES};
 use crate::tokens::{count, TokenError};
@@ -26,7 +26,7 @@ pub(super) fn show(c: &Controller) {
     a.set_pin("".into());
     a.set_error("".into());
     status(c, &name);
-    c.go("unlock");
+    c.go(Screen::Unlock);
 }
 
 /// Shows failures so far, a wait, or the lockout.
