@@ -3,8 +3,9 @@
 //!
 //! Release builds for x86-64 Linux (linked by rust-lld) also pass the linker
 //! `build/startup.order`: the functions that run from start to the first
-//! window, placed next to each other so that start-up touches ~2 MB of the
-//! binary's code instead of pages scattered over all 8 MB (issue #4, memory).
+//! window, placed next to each other so that start-up touches a few
+//! contiguous pages of the binary's code instead of pages scattered over all
+//! of it (docs/PERFORMANCE.md has the measurements).
 //! `scripts/startup-order.sh` regenerates the list; names missing from the
 //! binary are ignored, so a stale list only costs memory, never correctness.
 //! They are also linked with packed relative relocations (RELR), see below.
@@ -25,8 +26,8 @@ fn main() {
         let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
         println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={dir}/build/startup.order");
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
-        // RELR: the position-independent binary's ~18,000 relative relocations
-        // take a few KB instead of a 445 KB table the loader reads at every start
+        // RELR: the position-independent binary's relative relocations take a
+        // small bitmap instead of a table the loader reads at every start
         // (glibc 2.36+, Debian 12 and later).
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }

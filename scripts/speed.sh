@@ -8,6 +8,9 @@
 # Targets: window time and memory each at most 1/3 of OTPClient's; no CPU
 # and no wake-up while idle. Exits 1 when a target is missed.
 #   usage: scripts/speed.sh [RUNS]   (default 5)
+#          scripts/speed.sh --compare BINARY_A BINARY_B [RUNS]
+#            two builds of SoftToken against each other in one run, turn
+#            about (e.g. with and without a patch in vendor/); no targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -65,15 +68,23 @@ if [ "${1:-}" = "--measure" ]; then
     exit
 fi
 
+compare_a="" compare_b=""
+if [ "${1:-}" = "--compare" ]; then
+    compare_a=$(realpath "$2") compare_b=$(realpath "$3")
+    shift 3
+fi
 runs="${1:-5}"
-cargo build --release --quiet
+[ -n "$compare_a" ] || cargo build --release --quiet
 st="$CARGO_TARGET_DIR/release/softtoken"
+if [ -n "$compare_a" ]; then
+    st=$compare_a
+fi
 # A change to the dependencies renames many symbols, and a stale order file
-# then leaves out the renamed ones (once: 86 % of the names left, 12.7 MB
-# instead of 10.5 MB): refuse to measure.
-known=$(nm --defined-only "$st" | awk '{ print $3 }' | sort -u | comm -12 - <(sort -u build/startup.order) | wc -l)
+# then leaves out the renamed ones, which costs resident memory: refuse to
+# measure (docs/PERFORMANCE.md).
+[ -n "$compare_a" ] || known=$(nm --defined-only "$st" | awk '{ print $3 }' | sort -u | comm -12 - <(sort -u build/startup.order) | wc -l)
 listed=$(wc -l <build/startup.order)
-if [ $((known * 100)) -lt $((listed * 95)) ]; then
+if [ -z "$compare_a" ] && [ $((known * 100)) -lt $((listed * 95)) ]; then
     echo "build/startup.order is stale: $known of its $listed functions are in the binary. Run scripts/startup-order.sh first." >&2
     exit 1
 fi
@@ -92,6 +103,7 @@ for i in $(seq "$runs"); do
     for app in softtoken otpclient; do
         cmd=otpclient
         [ "$app" = softtoken ] && cmd="$st"
+        [ -n "$compare_b" ] && [ "$app" = otpclient ] && cmd="$compare_b"
         # Each run gets its own accessibility bus: forget the one a previous session left on the display.
         xprop -root -remove AT_SPI_BUS 2>/dev/null || true
         # Only the result line: D-Bus services started in the session print on stdout too.
@@ -110,6 +122,18 @@ report() {
         "$(cut -d' ' -f1 "$file" | tr '\n' ' ')" "$(cut -d' ' -f1 "$file" | median)" \
         "$(cut -d' ' -f2 "$file" | median)" "$(cut -d' ' -f3 "$file" | tr '\n' ' ')" "$(cut -d' ' -f4 "$file" | tr '\n' ' ')"
 }
+if [ -n "$compare_a" ]; then
+    echo "== $runs runs each, turn about, Xvfb $SOFTTOKEN_DISPLAY, $(nproc) cores"
+    report A "$tmp/softtoken"
+    report B "$tmp/otpclient"
+    echo "A: $compare_a"
+    echo "B: $compare_b"
+    awk -v a="$(cut -d' ' -f1 "$tmp/softtoken" | median)" -v b="$(cut -d' ' -f1 "$tmp/otpclient" | median)" \
+        -v c="$(cut -d' ' -f2 "$tmp/softtoken" | median)" -v d="$(cut -d' ' -f2 "$tmp/otpclient" | median)" 'BEGIN {
+        printf "B against A: first window %+.0f %%, memory %+.1f %%\n", (b / a - 1) * 100, (d / c - 1) * 100
+    }'
+    exit 0
+fi
 echo "== $runs runs each, Xvfb $SOFTTOKEN_DISPLAY, $(nproc) cores; SoftToken $("$st" --version), OTPClient $(dpkg-query -W -f='${Version}' otpclient)"
 report SoftToken "$tmp/softtoken"
 report OTPClient "$tmp/otpclient"

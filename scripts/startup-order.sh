@@ -3,7 +3,7 @@
 # run from start to the first window (the empty token list) and 3 s of idle,
 # in the order callgrind first saw them. build.rs hands the list to the linker
 # (--symbol-ordering-file), which puts those functions next to each other, so
-# a start touches ~2 MB of code instead of pages all over the 8 MB of .text.
+# a start touches a few contiguous pages of code instead of pages all over .text.
 # Run it after dependency updates or large changes, then `scripts/speed.sh`.
 #   usage: scripts/startup-order.sh
 set -euo pipefail

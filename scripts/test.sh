@@ -13,6 +13,18 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets -- -D warnings
+echo "== vendor/: the patched crates are in use and are upstream + their patch"
+# Cargo only warns when a [patch] no longer matches the version the
+# dependencies ask for (a Slint update), and then quietly builds upstream.
+if grep -q '^\[\[patch.unused\]\]' Cargo.lock; then
+    echo "Cargo.lock lists a [[patch.unused]]: a crate in vendor/ is no longer used;" \
+        "re-apply its patch to the version now required (vendor/README.md):" >&2
+    sed -n '/^\[\[patch.unused\]\]/,/^$/p' Cargo.lock >&2
+    exit 1
+fi
+for crate in $(ls vendor/patches | sed 's/\.patch$//'); do
+    scripts/vendor.sh check "$crate"
+done
 
 # A private session: D-Bus, an unlocked gnome-keyring Secret Service and a
 # virtual X display, all in a temporary folder, so tests never touch the

@@ -1,10 +1,10 @@
-//! The command line: argument parsing, the commands, and the one place where
-//! errors become exit codes.
+//! The command line: argument parsing and the commands that need no window.
 //!
-//! Every command returns `Result<(), Failure>`; [`run`] alone turns a
-//! [`Failure`] into a message on stderr and an exit code (2: the input was
-//! invalid, 1: SoftToken refused or could not do it). Nothing here panics on
-//! any input: all parsing goes through the typed errors of the core modules.
+//! Every command returns `Result<(), Failure>`; [`Failure::exit_code`] is the
+//! one mapping to exit codes (2: the input was invalid, 1: SoftToken refused
+//! or could not do it), applied by `app::run`, which also starts the window
+//! and the QA runner. Nothing here panics on any input: all parsing goes
+//! through the typed errors of the core modules.
 
 use std::ffi::OsString;
 use std::io::{BufRead, IsTerminal, Write};
@@ -37,7 +37,7 @@ impl Failure {
             Failure::Refused(_) => 1,
         }
     }
-    fn message(&self) -> &str {
+    pub fn message(&self) -> &str {
         match self {
             Failure::Invalid(m) | Failure::Refused(m) => m,
         }
@@ -72,15 +72,6 @@ impl From<TokenError> for Failure {
     }
 }
 
-impl From<crate::qa::QaError> for Failure {
-    fn from(e: crate::qa::QaError) -> Self {
-        match e {
-            crate::qa::QaError::Invalid(m) => Failure::Invalid(m),
-            crate::qa::QaError::Failed(m) => Failure::Refused(m),
-        }
-    }
-}
-
 impl From<store::StoreError> for Failure {
     fn from(e: store::StoreError) -> Self {
         Failure::Refused(e.to_string())
@@ -93,13 +84,13 @@ impl From<store::StoreError> for Failure {
     version,
     about = "SoftToken: one-time passcodes for EPCS two-factor signing"
 )]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {
+pub enum Command {
     /// Compute a code from a base32 secret, like oathtool (prints only the code).
     Otp(OtpArgs),
     /// Validate an enrollment link and show what it would enroll (never the secret).
@@ -176,7 +167,7 @@ enum Command {
 }
 
 #[derive(Subcommand, Debug)]
-enum QaCommand {
+pub enum QaCommand {
     /// Run .qa scripts headless against the real UI.
     Run {
         #[arg(required = true)]
@@ -198,7 +189,7 @@ enum AlgorithmArg {
 }
 
 #[derive(Args, Debug)]
-struct OtpArgs {
+pub struct OtpArgs {
     /// The shared secret in base32 (RFC 4648; case, spaces and padding ignored), or - to read
     /// it from standard input (keeps it out of `ps` and shell history).
     #[arg(long)]
@@ -218,27 +209,21 @@ struct OtpArgs {
     counter: Option<u64>,
 }
 
-/// Runs the command line and returns the process exit code.
-pub fn run<I, T>(args: I) -> u8
+/// Parses the arguments; on `--help`, `--version` or a usage error, clap's
+/// text is printed and the exit code returned instead (0, or 2).
+pub fn parse<I, T>(args: I) -> Result<Cli, u8>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    crate::files::disable_core_dumps();
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+    Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            2
+        } else {
+            0
         }
-    };
-    match dispatch(cli) {
-        Ok(()) => 0,
-        Err(failure) => {
-            eprintln!("softtoken: {}", failure.message());
-            failure.exit_code()
-        }
-    }
+    })
 }
 
 /// One line of standard input, without its line ending, in wiped memory.
@@ -253,7 +238,7 @@ fn stdin_line(what: &str) -> Result<Zeroizing<String>, Failure> {
 
 /// The argument itself, or for `-` one line of standard input, so a secret
 /// need not appear on the command line.
-fn arg_or_stdin(value: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
+pub fn arg_or_stdin(value: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
     if value != "-" {
         return Ok(Zeroizing::new(value.to_string()));
     }
@@ -266,10 +251,9 @@ fn arg_or_stdin(value: &str, what: &str) -> Result<Zeroizing<String>, Failure> {
     Ok(text)
 }
 
-fn dispatch(cli: Cli) -> Result<(), Failure> {
-    let Some(command) = cli.command else {
-        return crate::app::run_gui(None);
-    };
+/// Runs a command that needs no window (`app::run` starts the window for
+/// `open` and the QA runner for `qa`).
+pub fn run_command(command: Command) -> Result<(), Failure> {
     match command {
         Command::Otp(args) => cmd_otp(args),
         Command::Inspect { link } => cmd_inspect(&arg_or_stdin(&link, "link")?),
@@ -295,21 +279,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::List => cmd_list(),
         Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
         Command::Remove { name, yes } => cmd_remove(&name, yes),
-        Command::Open { link } => {
-            let link = link
-                .map(|l| arg_or_stdin(&l, "link").map(|l| l.to_string()))
-                .transpose()?;
-            crate::app::run_gui(link)
-        }
         Command::DesktopInstall { data_dir, uninstall } => cmd_desktop_install(data_dir, uninstall),
-        Command::Qa {
-            command:
-                QaCommand::Run {
-                    files,
-                    screenshots,
-                    junit,
-                },
-        } => Ok(crate::qa::run_cli(&files, screenshots.as_deref(), junit.as_deref())?),
+        Command::Open { .. } | Command::Qa { .. } => Err(Failure::Refused(
+            "the window and the QA runner start from app::run, not the command line".into(),
+        )),
     }
 }
 
@@ -624,21 +597,27 @@ fn cmd_list() -> Result<(), Failure> {
 fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
     let tokens = tokens::open_system()?;
     let pin = read_pin(&format!("PIN for {name}: "), pin_stdin)?;
-    // A token activated online: its issuer's clock, when it answers within
-    // a few seconds; otherwise this device's clock, and nothing claimed.
+    // A time-based token: its issuer's clock when it answers within a few
+    // seconds; otherwise this device's clock, with a warning if the system
+    // says it is not synchronized (see ui/passcode.rs).
     let meta = tokens.get(name)?;
-    let offset = match (&meta.server, meta.period()) {
-        (Some(server), Some(_)) => {
+    let check = if meta.period().is_some() {
+        let issuer = meta.server.as_deref().and_then(|server| {
             let net = crate::online::HttpNetwork::with_timeout(crate::online::CLOCK_CHECK_TIMEOUT);
-            crate::online::issuer_time(&net, server)
-                .ok()
-                .and_then(|t| crate::online::clock_offset(SystemClock.now(), t))
-        }
-        _ => None,
+            crate::online::issuer_time(&net, server).ok()
+        });
+        let synchronized = if issuer.is_none() {
+            crate::clock::TimeSync::synchronized(&crate::clock::SystemTimeSync::default())
+        } else {
+            None
+        };
+        crate::online::ClockCheck::judge(SystemClock.now(), issuer, synchronized)
+    } else {
+        crate::online::ClockCheck::Unknown
     };
-    let code = tokens.code_with_offset(name, &pin, offset.unwrap_or(0))?;
-    if let Some(offset) = offset {
-        eprintln!("warning: {}", crate::online::describe_offset(offset));
+    let code = tokens.code_with_offset(name, &pin, check.offset())?;
+    if let Some(notice) = check.notice() {
+        eprintln!("warning: {notice}");
     }
     if let Some(warning) = &code.warning {
         eprintln!("warning: {warning}");

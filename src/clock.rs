@@ -46,6 +46,65 @@ impl Clock for ManualClock {
     }
 }
 
+/// Whether the operating system keeps this device's clock in step with a
+/// time server, injected like the clock: `None` when it cannot say.
+pub trait TimeSync: Send + Sync {
+    fn synchronized(&self) -> Option<bool>;
+}
+
+/// A fixed answer, for tests and the QA runner.
+pub struct FixedTimeSync(pub Option<bool>);
+
+impl TimeSync for FixedTimeSync {
+    fn synchronized(&self) -> Option<bool> {
+        self.0
+    }
+}
+
+/// The system's answer: on Linux, systemd-timedated's `NTPSynchronized`
+/// (`org.freedesktop.timedate1` on the system bus), asked with a time limit;
+/// elsewhere, or with no such service, `None`.
+#[derive(Clone, Debug, Default)]
+pub struct SystemTimeSync {
+    /// Another bus than the system bus (tests run a private one).
+    pub bus_address: Option<String>,
+}
+
+/// How long the system bus may take to answer.
+pub const TIME_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl TimeSync for SystemTimeSync {
+    #[cfg(target_os = "linux")]
+    fn synchronized(&self) -> Option<bool> {
+        // zbus has no time limit of its own; a wedged bus must not hold the code.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let address = self.bus_address.clone();
+        std::thread::spawn(move || {
+            let answer = (|| -> zbus::Result<bool> {
+                let conn = match address {
+                    Some(a) => zbus::blocking::connection::Builder::address(a.as_str())?.build()?,
+                    None => zbus::blocking::Connection::system()?,
+                };
+                let proxy = zbus::blocking::fdo::PropertiesProxy::builder(&conn)
+                    .destination("org.freedesktop.timedate1")?
+                    .path("/org/freedesktop/timedate1")?
+                    .build()?;
+                let value = proxy.get(
+                    zbus::names::InterfaceName::from_static_str_unchecked("org.freedesktop.timedate1"),
+                    "NTPSynchronized",
+                )?;
+                bool::try_from(value).map_err(zbus::Error::from)
+            })();
+            let _ = tx.send(answer.ok());
+        });
+        rx.recv_timeout(TIME_SYNC_TIMEOUT).ok().flatten()
+    }
+    #[cfg(not(target_os = "linux"))]
+    fn synchronized(&self) -> Option<bool> {
+        None
+    }
+}
+
 /// `2026-01-01 09:00 UTC`.
 pub fn format_utc(unix: u64) -> String {
     match i64::try_from(unix).ok().and_then(|s| Utc.timestamp_opt(s, 0).single()) {

@@ -1,5 +1,5 @@
-//! The `softtoken` binary: everything happens in [`softtoken::cli::run`].
+//! The `softtoken` binary: everything happens in [`softtoken::app::run`].
 
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(softtoken::cli::run(std::env::args_os()))
+    std::process::ExitCode::from(softtoken::app::run(std::env::args_os()))
 }

@@ -122,6 +122,55 @@ pub fn clock_offset(device_now: u64, issuer_now: u64) -> Option<i64> {
     (d.unsigned_abs() > CLOCK_TOLERANCE).then_some(d)
 }
 
+/// What the clock check before showing codes found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockCheck {
+    /// The issuer told its time: codes add `offset` to this device's clock
+    /// (none when within [`CLOCK_TOLERANCE`]).
+    Issuer { offset: Option<i64> },
+    /// No issuer time (offline, or a token enrolled offline), and the system
+    /// says the clock is not kept in step with a time server.
+    Unsynchronized,
+    /// Nothing known: codes use this device's clock and nothing is claimed.
+    Unknown,
+}
+
+impl ClockCheck {
+    /// Judges from the issuer's time, if it answered, and otherwise from
+    /// the system's `NTPSynchronized`. The issuer's time wins: it is the
+    /// clock the codes are verified against.
+    pub fn judge(device_now: u64, issuer_now: Option<u64>, synchronized: Option<bool>) -> ClockCheck {
+        match (issuer_now, synchronized) {
+            (Some(issuer_now), _) => ClockCheck::Issuer {
+                offset: clock_offset(device_now, issuer_now),
+            },
+            (None, Some(false)) => ClockCheck::Unsynchronized,
+            (None, _) => ClockCheck::Unknown,
+        }
+    }
+
+    /// Seconds to add to this device's clock for the codes.
+    pub fn offset(&self) -> i64 {
+        match self {
+            ClockCheck::Issuer { offset: Some(o) } => *o,
+            _ => 0,
+        }
+    }
+
+    /// What to say beside the codes, if anything.
+    pub fn notice(&self) -> Option<String> {
+        match self {
+            ClockCheck::Issuer { offset: Some(o) } => Some(describe_offset(*o)),
+            ClockCheck::Issuer { offset: None } | ClockCheck::Unknown => None,
+            ClockCheck::Unsynchronized => Some(UNSYNCHRONIZED.into()),
+        }
+    }
+}
+
+/// The notice for a clock the system does not keep in step.
+pub const UNSYNCHRONIZED: &str = "This device's clock is not kept in step with a time server, and the issuer's \
+     time could not be checked: if codes are refused, turn on automatic date and time.";
+
 /// "This device's clock is 90 s behind the issuer's; codes use the issuer's time."
 pub fn describe_offset(offset: i64) -> String {
     let (n, way) = if offset > 0 {
@@ -368,6 +417,19 @@ mod tests {
 
     #[test]
     fn a_clock_more_than_15_s_off_is_corrected_and_said() {
+        assert_eq!(
+            ClockCheck::judge(1000, Some(1090), Some(false)),
+            ClockCheck::Issuer { offset: Some(90) }
+        );
+        assert_eq!(ClockCheck::judge(1000, Some(1010), Some(false)).notice(), None);
+        assert_eq!(ClockCheck::judge(1000, None, Some(false)), ClockCheck::Unsynchronized);
+        assert_eq!(ClockCheck::judge(1000, None, Some(true)), ClockCheck::Unknown);
+        assert_eq!(ClockCheck::judge(1000, None, None).notice(), None);
+        assert_eq!(ClockCheck::judge(1000, None, Some(false)).offset(), 0);
+        assert!(ClockCheck::Unsynchronized
+            .notice()
+            .unwrap()
+            .contains("not kept in step"));
         assert_eq!(clock_offset(1000, 1015), None);
         assert_eq!(clock_offset(1000, 985), None);
         assert_eq!(clock_offset(1000, 1016), Some(16));

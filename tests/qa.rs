@@ -260,7 +260,7 @@ fn libraries_loaded_by_qa_run(scripts: &[PathBuf]) -> (String, bool) {
 /// Issue #4 (memory and start-up): every screen of every QA script — Latin
 /// text, digits, times, multi-line text, light and dark, scale 2 — is drawn
 /// with the built-in fonts alone: fontconfig is never loaded
-/// (vendor/fontique, vendor/i-slint-common). The Devanagari script shows the
+/// (vendor/fontique; the fonts in ui/fonts). The Devanagari script shows the
 /// check can see it: there fontconfig is loaded to find a system font.
 #[test]
 fn the_built_in_fonts_draw_every_screen_without_fontconfig() {

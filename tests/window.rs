@@ -349,13 +349,100 @@ fn dead_keys_compose_in_the_name_field() {
     }
 }
 
+/// The files a process opened so far, from `strace -e trace=openat` output.
+fn opened(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("openat(") && !l.contains("= -1 "))
+        .filter_map(|l| l.split('"').nth(1).map(str::to_string))
+        .collect()
+}
+
+/// The locale's Compose table: the file Xlib's local input method and
+/// xkbcommon's compose tables parse.
+fn compose_files(files: &[String]) -> Vec<&String> {
+    files
+        .iter()
+        .filter(|f| f.ends_with("/Compose") || f.ends_with("/compose.dir"))
+        .collect()
+}
+
+/// Guards the patch in vendor/winit: with no input method server named in
+/// XMODIFIERS, the start to the first window reads no Compose file (Xlib's
+/// local input method is not opened and xkbcommon's Compose table waits for
+/// the first key), and the first key press loads it. Against upstream winit
+/// 0.30.13 the first assertion fails: the Compose file is read before the
+/// first frame (vendor/README.md says how this was checked).
+#[test]
+#[ignore = "needs the display and keyring that scripts/test.sh starts"]
+fn the_compose_table_is_read_at_the_first_key_not_at_start() {
+    let (display, _one_at_a_time) = the_display_and_keyring();
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("strace.log");
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-qq", "-e", "trace=openat", "-o"])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_softtoken"))
+        .env("DISPLAY", &display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XMODIFIERS")
+        .env("XDG_DATA_HOME", tmp.path().join("data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let app = Kill(cmd.spawn().expect("strace (scripts/test.sh installs it)"));
+    // strace's child has its own pid: find the window by its title (one test
+    // at a time has the display).
+    let mut window = String::new();
+    wait_for("the SoftToken window", Duration::from_secs(20), || {
+        let o = xdotool(&display, &["search", "--onlyvisible", "--name", "^SoftToken$"]);
+        window = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        !window.is_empty()
+    });
+    let pid = xdotool(&display, &["getwindowpid", &window]);
+    // Killing strace would leave its child running: the app is killed itself.
+    let _window_app = KillPid(
+        String::from_utf8_lossy(&pid.stdout)
+            .trim()
+            .parse()
+            .expect("the window's pid"),
+    );
+    wait_for("the first frame", Duration::from_secs(10), || {
+        colours(&display, &window, &tmp.path().join("start.png")) > 20
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let at_start = opened(&log);
+    assert!(
+        at_start.iter().any(|f| f.contains("libX11")),
+        "strace saw no start-up files: {at_start:?}"
+    );
+    assert_eq!(
+        compose_files(&at_start),
+        Vec::<&String>::new(),
+        "Compose read before the first key"
+    );
+
+    // A key into the link field: now xkbcommon needs its Compose table.
+    type_into(&display, &window, &[&["type", "--delay", "40", "a"]]);
+    wait_for(
+        "the Compose table loaded at the first key",
+        Duration::from_secs(10),
+        || !compose_files(&opened(&log)).is_empty(),
+    );
+    drop(app);
+}
+
 /// The memory maps of a running process (/proc/PID/maps).
 fn maps(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap()
 }
 
 /// Issue #4 (memory and start-up): the fonts SoftToken draws with are built
-/// in (vendor/i-slint-common) and the system's fonts, through fontconfig, are
+/// in (ui/fonts, src/ui/fonts.rs) and the system's fonts, through fontconfig, are
 /// loaded only when a character needs a font that is not built in
 /// (vendor/fontique). A start on a Latin link maps neither fontconfig nor any
 /// font file; an account name in Devanagari loads fontconfig and draws with

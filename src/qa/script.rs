@@ -72,6 +72,9 @@ pub enum Step {
     Screenshot(String),
     /// Shifts the clock at once (a device clock that is off).
     Skew(i64),
+    /// What the system says of its clock's sync (`NTPSynchronized`): on,
+    /// off, or nothing (the default: no answer).
+    TimeSync(Option<bool>),
     Server(ServerStep),
 }
 
@@ -210,7 +213,7 @@ pub fn parse_duration(text: &str) -> Option<u64> {
 const STEP_HELP: &str =
     "open-link, paste-link, fill, click, press, scroll, expect-screen, expect-text, expect-no-text, \
 expect-enabled, expect-disabled, expect-code, expect-clipboard, expect-no-clipping, set-time, advance, \
-set-device-id, window, scale, color-scheme, screenshot, skew, server";
+set-device-id, window, scale, color-scheme, screenshot, skew, time-sync, server";
 
 fn step(tokens: &[Token]) -> Result<Step, String> {
     let Some(Token::Word(name)) = tokens.first() else {
@@ -355,6 +358,12 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
                 .ok_or_else(|| format!("`skew` expects +DURATION or -DURATION such as +90s (up to 1 day), not {s}"))?;
             Step::Skew(sign * secs as i64)
         }
+        "time-sync" => Step::TimeSync(match word("time-sync on|off|unknown")?.as_str() {
+            "on" => Some(true),
+            "off" => Some(false),
+            "unknown" => None,
+            other => return Err(format!("`time-sync` is on, off or unknown, not {other}")),
+        }),
         "server" => {
             let usage = "server start | enroll \"ISSUER\" \"ACCOUNT\" [\"PDID,…\"] | verify \"ACCOUNT\" accepted|replayed|revoked|… | revoke \"ACCOUNT\" | stop";
             let quoted = |t: &Token| match t {

@@ -202,7 +202,7 @@ pub(crate) struct State {
     activated: Option<Arc<crate::online::Activated>>,
     /// Seconds the open token's issuer is ahead of this device's clock, when
     /// its clock check found them more than 15 s apart.
-    clock_offset: Option<i64>,
+    clock_check: Option<crate::online::ClockCheck>,
 }
 
 /// Where work that may block (the network) runs.
@@ -228,6 +228,8 @@ pub struct Controller {
     /// Called when the app may need ticks again (see [`Controller::next_tick_in`]).
     waker: RefCell<Option<Box<dyn Fn()>>>,
     network: RefCell<Arc<dyn crate::online::Network>>,
+    /// Whether the system keeps the clock in step (the clock check).
+    time_sync: RefCell<Arc<dyn crate::clock::TimeSync>>,
     runner: std::cell::Cell<Runner>,
     /// Background work in flight, by id; a cancelled job is removed, so its
     /// answer finds nothing to call.
@@ -257,6 +259,7 @@ impl Controller {
             startup_error: RefCell::new(None),
             waker: RefCell::new(None),
             network: RefCell::new(Arc::new(crate::online::HttpNetwork::default())),
+            time_sync: RefCell::new(Arc::new(crate::clock::SystemTimeSync::default())),
             runner: std::cell::Cell::new(Runner::Inline),
             jobs: RefCell::new(Default::default()),
             next_job: std::cell::Cell::new(1),
@@ -302,6 +305,15 @@ impl Controller {
             Some(p) => Ok(p),
             None => crate::trust::Policy::load(),
         }
+    }
+
+    /// Replaces the system's time-sync answer (tests, the QA runner).
+    pub fn set_time_sync(&self, sync: Arc<dyn crate::clock::TimeSync>) {
+        *self.time_sync.borrow_mut() = sync;
+    }
+
+    pub(crate) fn time_sync(&self) -> Arc<dyn crate::clock::TimeSync> {
+        self.time_sync.borrow().clone()
     }
 
     /// The network for the clock check: a short time-out in the app.
@@ -474,7 +486,7 @@ impl Controller {
             let mut s = self.state.borrow_mut();
             s.unlocked = None;
             s.hotp_code = None;
-            s.clock_offset = None;
+            s.clock_check = None;
         }
         self.clear_copied_code();
         self.show_tokens();
@@ -587,12 +599,19 @@ fn serve_requests() {
     }
 }
 
-/// Opens the app window on the real keyring, data folder and clock, and runs
-/// it until closed; `link` opens an enrollment link at start. The window is
+/// Opens the app window on the token manager `app::run` made (the real
+/// keyring, reached through `store` in the background, the data folder and
+/// the system clock), and runs it until closed; `link` opens an enrollment
+/// link at start. The window is
 /// the session's only one: it claims SoftToken's name on the session bus
 /// (while the window is being built), and when another window has it, that
 /// one comes to the front instead and this process ends.
-pub fn run(link: Option<String>) -> Result<(), String> {
+pub fn run(
+    tokens: Tokens,
+    store: Arc<crate::store::BackgroundStore>,
+    clock: Arc<dyn Clock>,
+    link: Option<String>,
+) -> Result<(), String> {
     #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
     let claim = std::thread::spawn(|| {
         crate::instance::claim(|request| {
@@ -603,12 +622,6 @@ pub fn run(link: Option<String>) -> Result<(), String> {
             let _ = slint::invoke_from_event_loop(serve_requests);
         })
     });
-    let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
-    let device = crate::tokens::this_device().map_err(|e| e.to_string())?;
-    let dir = crate::store::data_dir().map_err(|e| e.to_string())?;
-    // The keyring is reached in the background: the window does not wait for it.
-    let store = Arc::new(crate::store::BackgroundStore::start(crate::store::system_store));
-    let tokens = Tokens::new(store.clone(), dir, device, clock.clone());
     let c = Controller::new(tokens, clock, Box::new(SystemClipboard::default()))
         .map_err(|e| format!("could not open a window: {e}"))?;
     c.use_threads();

@@ -48,26 +48,27 @@ pub(super) fn show(c: &Controller) {
     }
 }
 
-/// For a token activated online: compares this device's clock with its
-/// issuer's (`GET /v1/time`, off the UI thread). More than 15 s apart, the
-/// codes use the issuer's time and the screen says so. Offline, nothing
-/// changes and nothing is claimed.
+/// Before the codes are trusted: for a token activated online, compares
+/// this device's clock with its issuer's (`GET /v1/time`); more than 15 s
+/// apart, the codes use the issuer's time and the screen says so. With no
+/// issuer time (offline, or enrolled offline), a clock the system says is
+/// not synchronized (`NTPSynchronized`) is said; otherwise nothing is
+/// claimed. Off the UI thread.
 fn check_clock(c: &Controller) {
     let server = c.state.borrow().unlocked.as_ref().and_then(|u| u.meta.server.clone());
-    let Some(server) = server else { return };
     let net = c.clock_network();
+    let sync = c.time_sync();
     c.background(
         move || {
-            let asked = std::time::Instant::now();
-            crate::online::issuer_time(&*net, &server).map(|t| (t, asked.elapsed()))
+            let issuer = server.and_then(|s| crate::online::issuer_time(&*net, &s).ok());
+            let synchronized = if issuer.is_none() { sync.synchronized() } else { None };
+            (issuer, synchronized)
         },
-        |c, result| {
-            if let Ok((issuer_now, _)) = result {
-                let offset = crate::online::clock_offset(c.now(), issuer_now);
-                c.state.borrow_mut().clock_offset = offset;
-                if c.screen() == Screen::Passcode {
-                    refresh(c);
-                }
+        |c, (issuer, synchronized)| {
+            let check = crate::online::ClockCheck::judge(c.now(), issuer, synchronized);
+            c.state.borrow_mut().clock_check = Some(check);
+            if c.screen() == Screen::Passcode {
+                refresh(c);
             }
         },
     );
@@ -94,15 +95,15 @@ pub(super) fn refresh(c: &Controller) {
     let Some(u) = s.unlocked.as_ref() else { return };
     a.set_token_name(u.meta.name.as_str().into());
     if let OtpKind::Totp { period } = u.meta.kind {
-        let offset = s.clock_offset;
-        let now = c.now().saturating_add_signed(offset.unwrap_or(0));
+        let check = s.clock_check;
+        let now = c.now().saturating_add_signed(check.map_or(0, |k| k.offset()));
         match c.tokens.totp_at(u, now) {
             Ok(code) => {
                 a.set_code(group(&code.code).into());
                 a.set_spoken(spoken(&code.code).into());
                 a.set_seconds_left(code.seconds_left.unwrap_or(0) as i32);
                 a.set_period(period as i32);
-                let warning = [offset.map(crate::online::describe_offset), code.warning]
+                let warning = [check.and_then(|k| k.notice()), code.warning]
                     .into_iter()
                     .flatten()
                     .collect::<Vec<_>>()

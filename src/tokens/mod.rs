@@ -8,26 +8,27 @@
 //! the metadata file is ordered so that stopping at any step leaves either the
 //! old or the new state fully working, never neither.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::clock::{format_local_hm, Clock};
-use crate::device::{check_separate_device, DeviceId, DeviceIdError, SameDevice};
-use crate::files::{self, DataLock, FileError};
-use crate::link::{Enrollment, LinkError, OtpKind, Source};
-use crate::otp::{self, CodeFormat, OtpError};
-use crate::pin::{self, Pin, PinError};
-use crate::store::{SecretStore, StoreError};
+mod error;
+mod metadata;
+
+pub use error::TokenError;
+use metadata::MetaFile;
+pub use metadata::{check_name, propose_name, Status, TokenMeta, MAX_NAME_CHARS, METADATA_VERSION};
+
+use crate::clock::Clock;
+use crate::device::{check_separate_device, DeviceId};
+use crate::files::{self, DataLock};
+use crate::link::{Enrollment, OtpKind};
+use crate::otp::{self, OtpError};
+use crate::pin::{self, Pin};
+use crate::store::SecretStore;
 use crate::vault::{Attempts, KdfParams, Vault, VaultError};
 
-/// Version of the metadata file format.
-pub const METADATA_VERSION: u32 = 1;
-/// Longest token name, in characters.
-pub const MAX_NAME_CHARS: usize = 40;
-const METADATA_FILE: &str = "tokens.json";
 const LOCK_FILE: &str = "tokens.lock";
 
 /// What a newly enrolled token that is still syncing tells the prescriber
@@ -38,233 +39,6 @@ pub const SYNC_MESSAGE: &str = "Your token is now linked to your account and wil
 /// "1 try", "9 tries".
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// A token's non-secret description, as kept in the metadata file.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TokenMeta {
-    pub id: String,
-    pub name: String,
-    pub issuer: String,
-    pub account: String,
-    pub source: Source,
-    /// For HOTP, the counter of the next code.
-    pub kind: OtpKind,
-    pub format: CodeFormat,
-    pub prescribing_devices: Vec<DeviceId>,
-    pub enrolled_at: u64,
-    pub usable_from: u64,
-    /// Set once the vault has erased the secret after too many wrong PINs.
-    #[serde(default)]
-    pub locked: bool,
-    /// For a token activated online: the ID its issuer knows it by.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub credential_id: Option<String>,
-    /// For a token activated online: the issuer's URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
-}
-
-/// Where a token stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Syncing { ready_at: u64 },
-    Active,
-    Locked,
-}
-
-impl Status {
-    /// "syncing, ready at 09:00" (or "tomorrow at 09:00", "on Wed 25 Nov at
-    /// 09:00"), "active", "locked".
-    pub fn describe(&self, now: u64) -> String {
-        match self {
-            Status::Syncing { ready_at } => {
-                format!("syncing, ready {}", crate::clock::format_ready(*ready_at, now))
-            }
-            Status::Active => "active".into(),
-            Status::Locked => "locked".into(),
-        }
-    }
-}
-
-impl TokenMeta {
-    pub fn status(&self, now: u64) -> Status {
-        if self.locked {
-            Status::Locked
-        } else if now < self.usable_from {
-            Status::Syncing {
-                ready_at: self.usable_from,
-            }
-        } else {
-            Status::Active
-        }
-    }
-    /// The TOTP period, if time-based.
-    pub fn period(&self) -> Option<u64> {
-        match self.kind {
-            OtpKind::Totp { period } => Some(period),
-            OtpKind::Hotp { .. } => None,
-        }
-    }
-}
-
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct MetaFile {
-    version: u32,
-    tokens: Vec<TokenMeta>,
-    /// Enrollment IDs already used on this device.
-    #[serde(default)]
-    used_links: Vec<String>,
-    /// Secrets whose tokens are gone but whose deletion did not finish.
-    #[serde(default)]
-    orphans: Vec<String>,
-}
-
-impl MetaFile {
-    /// The token named `name`.
-    fn named(&self, name: &str) -> Result<TokenMeta, TokenError> {
-        self.tokens
-            .iter()
-            .find(|t| t.name == name)
-            .cloned()
-            .ok_or_else(|| TokenError::NotFound(name.into()))
-    }
-}
-
-/// Why a token operation did not happen. Messages are for the prescriber.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenError {
-    #[error(transparent)]
-    Link(#[from] LinkError),
-    #[error(transparent)]
-    SameDevice(#[from] SameDevice),
-    #[error("{0}")]
-    Name(String),
-    #[error("A token named \"{0}\" already exists. Choose another name.")]
-    NameTaken(String),
-    #[error(
-        "You already have a token for this account (\"{0}\"). Replacing it makes the old one stop \
-         working once the new one is stored; confirm the replacement (--replace) to continue."
-    )]
-    NeedsReplace(String),
-    #[error("This enrollment link has already been used on this device. Ask your EHR administrator for a new one.")]
-    LinkUsed,
-    #[error(transparent)]
-    Pin(#[from] PinError),
-    #[error("There is no token named \"{0}\". `softtoken list` shows your tokens.")]
-    NotFound(String),
-    #[error("Wrong PIN. {} left before the token is locked{wait}.", count(*.remaining as u64, "try", "tries"))]
-    WrongPin {
-        failures: u32,
-        remaining: u32,
-        wait: String,
-        wait_until: u64,
-    },
-    #[error("Too many wrong PINs: try again in {seconds} seconds (at {at}).")]
-    Wait {
-        seconds: u64,
-        at: String,
-        until: u64,
-        failures: u32,
-    },
-    #[error(
-        "The token \"{0}\" is locked after 10 wrong PINs and its secret has been erased. Ask your \
-         EHR administrator for a replacement token (a new enrollment email)."
-    )]
-    Locked(String),
-    #[error(
-        "The token \"{0}\" was activated on another device and cannot be used here. Enroll a new token on this device."
-    )]
-    OtherDevice(String),
-    #[error(
-        "The secret of \"{0}\" is missing from the system keyring (was the keyring reset?). \
-         Ask your EHR administrator for a replacement token."
-    )]
-    SecretMissing(String),
-    #[error(
-        "The keyring record of \"{name}\" is damaged ({detail}). Ask your EHR administrator for a replacement token."
-    )]
-    Damaged { name: String, detail: String },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Device(#[from] DeviceIdError),
-    #[error(
-        "The token list at {path} is damaged ({detail}). SoftToken has not changed it; move it \
-         aside to start afresh, or restore it from a backup."
-    )]
-    Corrupt { path: String, detail: String },
-    #[error("The token list at {path} was written by a newer SoftToken (format {version}); update SoftToken.")]
-    NewerMetadata { path: String, version: u32 },
-    #[error("Could not {action} {path}: {error}")]
-    Io {
-        action: &'static str,
-        path: String,
-        error: String,
-    },
-    #[error(transparent)]
-    File(#[from] FileError),
-    #[error(
-        "SoftToken could not record this PIN try in the system keyring ({0}), so it did not check \
-         the PIN and counted nothing. Try again once the keyring works."
-    )]
-    NotRecorded(StoreError),
-    #[error(transparent)]
-    Otp(#[from] OtpError),
-    #[error("This token counts codes (HOTP); use \"Next code\" to get a code.")]
-    NotTimeBased,
-    #[error(transparent)]
-    Online(#[from] crate::online::OnlineError),
-    #[error(
-        "The issuer did not accept the new token ({0}), so it was not kept on this device. Start again \
-         from the enrollment link; the issuer voids the unfinished activation."
-    )]
-    NotConfirmed(crate::online::OnlineError),
-}
-
-impl TokenError {
-    /// True when the user's input was at fault (rather than a refusal or a failure).
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self,
-            TokenError::Link(_)
-                | TokenError::Name(_)
-                | TokenError::NameTaken(_)
-                | TokenError::Pin(_)
-                | TokenError::NotFound(_)
-        )
-    }
-
-    fn from_vault(e: VaultError, name: &str, now: u64) -> TokenError {
-        match e {
-            VaultError::WrongPin { failures, wait_until } => TokenError::WrongPin {
-                failures,
-                remaining: pin::MAX_FAILURES - failures,
-                wait: if wait_until > now {
-                    format!("; wait {} seconds before the next try", wait_until - now)
-                } else {
-                    String::new()
-                },
-                wait_until,
-            },
-            VaultError::Wait { until, failures } => TokenError::Wait {
-                seconds: until.saturating_sub(now),
-                at: format_local_hm(until),
-                until,
-                failures,
-            },
-            VaultError::Locked => TokenError::Locked(name.into()),
-            VaultError::OtherDevice => TokenError::OtherDevice(name.into()),
-            VaultError::Missing => TokenError::SecretMissing(name.into()),
-            VaultError::Damaged(detail) => TokenError::Damaged {
-                name: name.into(),
-                detail,
-            },
-            VaultError::NotRecorded(s) => TokenError::NotRecorded(s),
-            VaultError::Store(s) => TokenError::Store(s),
-        }
-    }
 }
 
 /// Everything needed to enroll a token.
@@ -305,56 +79,6 @@ impl Unlocked {
     /// The open secret, for signing a request to the token's issuer.
     pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
-    }
-}
-
-/// Checks a proposed token name (1–40 characters, no control characters).
-pub fn check_name(name: &str) -> Result<String, TokenError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err(TokenError::Name("Give the token a name (up to 40 characters).".into()));
-    }
-    let n = trimmed.chars().count();
-    if n > MAX_NAME_CHARS {
-        return Err(TokenError::Name(format!(
-            "The name is {n} characters long; use at most {MAX_NAME_CHARS}."
-        )));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(TokenError::Name(
-            "The name cannot contain control characters such as tabs or line breaks.".into(),
-        ));
-    }
-    if trimmed.chars().any(crate::link::is_invisible) {
-        return Err(TokenError::Name(
-            "The name cannot contain invisible or text-direction characters (zero-width spaces, \
-             direction marks or overrides): they can make one name read as another."
-                .into(),
-        ));
-    }
-    Ok(trimmed.to_string())
-}
-
-/// A name proposed from the issuer and account, within the length limit.
-pub fn propose_name(issuer: &str, account: &str) -> String {
-    let full = if issuer.is_empty() {
-        account.to_string()
-    } else {
-        format!("{issuer} ({account})")
-    };
-    let base = if full.chars().count() <= MAX_NAME_CHARS {
-        full
-    } else {
-        issuer.chars().take(MAX_NAME_CHARS).collect()
-    };
-    let base = base
-        .chars()
-        .filter(|c| !c.is_control() && !crate::link::is_invisible(*c))
-        .collect::<String>();
-    if base.trim().is_empty() {
-        "Token".into()
-    } else {
-        base.trim().to_string()
     }
 }
 
@@ -400,18 +124,6 @@ impl Tokens {
         Vault::new(&*self.store, &self.device, self.kdf)
     }
 
-    fn path(&self) -> PathBuf {
-        self.dir.join(METADATA_FILE)
-    }
-
-    fn io(action: &'static str, path: &Path, e: std::io::Error) -> TokenError {
-        TokenError::Io {
-            action,
-            path: path.display().to_string(),
-            error: e.to_string(),
-        }
-    }
-
     /// Holds the data folder's exclusive lock while `f` runs, so the app and
     /// every CLI process never interleave read-modify-write cycles of the
     /// metadata file or of a keyring record (the wrong-PIN count included).
@@ -421,40 +133,11 @@ impl Tokens {
     }
 
     fn load(&self) -> Result<MetaFile, TokenError> {
-        let path = self.path();
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(MetaFile {
-                    version: METADATA_VERSION,
-                    ..Default::default()
-                })
-            }
-            Err(e) => return Err(Self::io("read", &path, e)),
-        };
-        let corrupt = |detail: String| TokenError::Corrupt {
-            path: path.display().to_string(),
-            detail,
-        };
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
-        let version = value
-            .get("version")
-            .and_then(|v| v.as_u64())
-            .ok_or_else(|| corrupt("no version".into()))?;
-        if version > u64::from(METADATA_VERSION) {
-            return Err(TokenError::NewerMetadata {
-                path: path.display().to_string(),
-                version: version as u32,
-            });
-        }
-        serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))
+        MetaFile::load(&self.dir)
     }
 
-    /// Writes the metadata atomically (see [`files::write_atomic`]).
     fn save(&self, meta: &MetaFile) -> Result<(), TokenError> {
-        let path = self.path();
-        let json = serde_json::to_vec_pretty(meta).map_err(|e| Self::io("encode", &path, std::io::Error::other(e)))?;
-        Ok(files::write_atomic(&self.dir, METADATA_FILE, &json)?)
+        meta.save(&self.dir)
     }
 
     /// The hosts of the issuers this device has online tokens from.
@@ -762,6 +445,18 @@ pub fn open_system() -> Result<Tokens, TokenError> {
     let device = this_device()?;
     let dir = crate::store::data_dir()?;
     Ok(Tokens::new(store, dir, device, Arc::new(crate::clock::SystemClock)))
+}
+
+/// The app's token manager: like [`open_system`], but the keyring is reached
+/// on a background thread, so the window does not wait for it; the store is
+/// returned too, to learn when (or whether) the keyring answered.
+pub fn open_system_in_background(
+    clock: Arc<dyn crate::clock::Clock>,
+) -> Result<(Tokens, Arc<crate::store::BackgroundStore>), TokenError> {
+    let device = this_device()?;
+    let dir = crate::store::data_dir()?;
+    let store = Arc::new(crate::store::BackgroundStore::start(crate::store::system_store));
+    Ok((Tokens::new(store.clone(), dir, device, clock), store))
 }
 
 fn new_id() -> String {
