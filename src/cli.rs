@@ -597,25 +597,28 @@ fn cmd_list() -> Result<(), Failure> {
 fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
     let tokens = tokens::open_system()?;
     let pin = read_pin(&format!("PIN for {name}: "), pin_stdin)?;
+    // The PIN first: a wrong PIN asks nobody anything.
+    let mut unlocked = tokens.unlock(name, &pin)?;
     // A time-based token: its issuer's clock when it answers within a few
     // seconds; otherwise this device's clock, with a warning if the system
     // says it is not synchronized (see ui/passcode.rs).
-    let meta = tokens.get(name)?;
-    let check = if meta.period().is_some() {
-        let issuer = meta.server.as_deref().and_then(|server| {
-            let net = crate::online::HttpNetwork::with_timeout(crate::online::CLOCK_CHECK_TIMEOUT);
-            crate::online::issuer_time(&net, server).ok()
-        });
-        let synchronized = if issuer.is_none() {
-            crate::clock::TimeSync::synchronized(&crate::clock::SystemTimeSync::default())
-        } else {
-            None
-        };
-        crate::online::ClockCheck::judge(SystemClock.now(), issuer, synchronized)
-    } else {
-        crate::online::ClockCheck::Unknown
+    let (code, check) = match unlocked.meta.kind {
+        OtpKind::Totp { .. } => {
+            let issuer = unlocked.meta.server.as_deref().and_then(|server| {
+                let net = crate::online::HttpNetwork::with_timeout(crate::online::CLOCK_CHECK_TIMEOUT);
+                crate::online::issuer_time(&net, server).ok()
+            });
+            let synchronized = if issuer.is_none() {
+                crate::clock::TimeSync::synchronized(&crate::clock::SystemTimeSync::default())
+            } else {
+                None
+            };
+            let check = crate::online::ClockCheck::judge(tokens.now(), issuer, synchronized);
+            let at = tokens.now().saturating_add_signed(check.offset());
+            (tokens.totp_at(&unlocked, at)?, check)
+        }
+        OtpKind::Hotp { .. } => (tokens.next_hotp(&mut unlocked)?, crate::online::ClockCheck::Unknown),
     };
-    let code = tokens.code_with_offset(name, &pin, check.offset())?;
     if let Some(notice) = check.notice() {
         eprintln!("warning: {notice}");
     }

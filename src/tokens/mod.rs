@@ -414,15 +414,9 @@ impl Tokens {
 
     /// PIN → code in one call (the CLI's `code`).
     pub fn code(&self, name: &str, pin: &Pin) -> Result<Code, TokenError> {
-        self.code_with_offset(name, pin, 0)
-    }
-
-    /// As [`Tokens::code`], with a TOTP code computed `offset` seconds from
-    /// this device's clock (the issuer's time, after a clock check).
-    pub fn code_with_offset(&self, name: &str, pin: &Pin, offset: i64) -> Result<Code, TokenError> {
         let mut u = self.unlock(name, pin)?;
         match u.meta.kind {
-            OtpKind::Totp { .. } => self.totp_at(&u, self.now().saturating_add_signed(offset)),
+            OtpKind::Totp { .. } => self.totp(&u),
             OtpKind::Hotp { .. } => self.next_hotp(&mut u),
         }
     }
