@@ -95,6 +95,9 @@ pub enum ServerStep {
         expect: String,
     },
     Revoke(String),
+    /// Moves the issuer's clock forward (seconds), e.g. past an activation
+    /// code's lifetime.
+    Advance(u64),
     Stop,
 }
 
@@ -365,7 +368,7 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
             other => return Err(format!("`time-sync` is on, off or unknown, not {other}")),
         }),
         "server" => {
-            let usage = "server start | enroll \"ISSUER\" \"ACCOUNT\" [\"PDID,…\"] | verify \"ACCOUNT\" accepted|replayed|revoked|… | revoke \"ACCOUNT\" | stop";
+            let usage = "server start | enroll \"ISSUER\" \"ACCOUNT\" [\"PDID,…\"] | verify \"ACCOUNT\" accepted|replayed|revoked|… | revoke \"ACCOUNT\" | advance DURATION | stop";
             let quoted = |t: &Token| match t {
                 Token::Quoted(q) => Ok(q.clone()),
                 Token::Word(w) => Err(format!("`server` expects a quoted string, found {w}: {usage}")),
@@ -388,6 +391,11 @@ fn step(tokens: &[Token]) -> Result<Step, String> {
                     expect: e.clone(),
                 },
                 [Token::Word(w), a] if w == "revoke" => ServerStep::Revoke(quoted(a)?),
+                [Token::Word(w), Token::Word(d)] if w == "advance" => {
+                    ServerStep::Advance(parse_duration(d).filter(|n| (1..=30 * 86400).contains(n)).ok_or_else(
+                        || format!("`server advance` expects a duration such as 11m (up to 30 days), not {d}"),
+                    )?)
+                }
                 _ => return Err(format!("`server` usage: {usage}")),
             })
         }
@@ -684,6 +692,18 @@ mod tests {
         assert_eq!(one("expect-disabled \"x\"").unwrap(), Step::ExpectDisabled("x".into()));
         assert_eq!(one("expect-code").unwrap(), Step::ExpectCode);
         assert_eq!(one("expect-no-clipping").unwrap(), Step::ExpectNoClipping);
+        assert_eq!(one("time-sync off").unwrap(), Step::TimeSync(Some(false)));
+        assert_eq!(one("time-sync on").unwrap(), Step::TimeSync(Some(true)));
+        assert_eq!(one("time-sync unknown").unwrap(), Step::TimeSync(None));
+        assert!(one("time-sync maybe").unwrap_err().contains("on, off or unknown"));
+        assert_eq!(
+            one("server advance 11m").unwrap(),
+            Step::Server(ServerStep::Advance(660))
+        );
+        assert!(one("server advance soon").unwrap_err().contains("duration such as 11m"));
+        assert!(one("expect-screen nowhere")
+            .unwrap_err()
+            .contains("the screens are tokens, link-problem"));
         assert_eq!(
             one("expect-clipboard code").unwrap(),
             Step::ExpectClipboard(ClipboardExpectation::Code)

@@ -1,6 +1,11 @@
 //! A real `softtoken-server` for a QA session (`server …` steps): the
 //! binary next to `softtoken`, on a free loopback port, with its SQLite file
 //! in the session's temporary folder, stopped when the session ends.
+//!
+//! When libfaketime is installed, the server and its command line run with
+//! it, reading their clock's offset from a file in that folder, so `server
+//! advance 11m` moves the issuer's clock (an activation code expires)
+//! without waiting. The monotonic clock is left alone.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,6 +17,17 @@ pub struct QaServer {
     dir: PathBuf,
     pub url: String,
     verify_key: String,
+    /// libfaketime, when installed, and the seconds the issuer's clock is ahead.
+    faketime: Option<PathBuf>,
+    ahead: u64,
+}
+
+/// libfaketime's multi-threaded library (the server runs threads).
+fn libfaketime() -> Option<PathBuf> {
+    ["x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", ""]
+        .iter()
+        .map(|triple| Path::new("/usr/lib").join(triple).join("faketime/libfaketimeMT.so.1"))
+        .find(|p| p.is_file())
 }
 
 impl Drop for QaServer {
@@ -41,12 +57,20 @@ impl QaServer {
         let bin = binary()?;
         let dir = session_dir.join("server");
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
-        let mut child = Command::new(&bin)
+        let faketime = libfaketime();
+        let mut command = Command::new(&bin);
+        command
             .arg("--data-dir")
             .arg(&dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(lib) = &faketime {
+            std::fs::write(dir.join("faketime"), "+0\n")
+                .map_err(|e| format!("cannot write the server's clock file: {e}"))?;
+            with_faketime(&mut command, lib, &dir);
+        }
+        let mut child = command
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         let mut line = String::new();
@@ -65,6 +89,8 @@ impl QaServer {
             dir,
             url: format!("http://{addr}"),
             verify_key: String::new(),
+            faketime,
+            ahead: 0,
         };
         s.verify_key = s
             .cli(&["api-key", "--name", "qa", "--role", "verify"])?
@@ -74,10 +100,13 @@ impl QaServer {
     }
 
     fn cli(&self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new(&self.bin)
-            .arg("--data-dir")
-            .arg(&self.dir)
-            .args(args)
+        let mut command = Command::new(&self.bin);
+        command.arg("--data-dir").arg(&self.dir).args(args);
+        // The command line keeps the server's time (an enrollment's expiry is set here).
+        if let Some(lib) = &self.faketime {
+            with_faketime(&mut command, lib, &self.dir);
+        }
+        let out = command
             .output()
             .map_err(|e| format!("cannot run softtoken-server: {e}"))?;
         if !out.status.success() {
@@ -147,6 +176,18 @@ impl QaServer {
         Ok(())
     }
 
+    /// Moves the issuer's clock `seconds` forward.
+    pub fn advance(&mut self, seconds: u64) -> Result<(), String> {
+        if self.faketime.is_none() {
+            return Err(
+                "`server advance` needs libfaketime to move the issuer's clock (Debian: apt install faketime)".into(),
+            );
+        }
+        self.ahead += seconds;
+        std::fs::write(self.dir.join("faketime"), format!("+{}\n", self.ahead))
+            .map_err(|e| format!("cannot move the server's clock: {e}"))
+    }
+
     /// Takes the server offline (its data stays).
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -154,4 +195,15 @@ impl QaServer {
             let _ = c.wait();
         }
     }
+}
+
+/// Runs `command` with libfaketime reading its offset from `dir/faketime`
+/// at every call, the monotonic clock (timers, time-outs) untouched.
+fn with_faketime(command: &mut Command, lib: &Path, dir: &Path) {
+    command
+        .env("LD_PRELOAD", lib)
+        .env("FAKETIME_TIMESTAMP_FILE", dir.join("faketime"))
+        .env("FAKETIME_NO_CACHE", "1")
+        .env("DONT_FAKE_MONOTONIC", "1")
+        .env_remove("FAKETIME");
 }

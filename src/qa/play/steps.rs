@@ -280,6 +280,10 @@ impl Session {
                 running(&self.server)?;
                 self.server.as_ref().expect("checked").revoke(account)?;
             }
+            ServerStep::Advance(seconds) => {
+                running(&self.server)?;
+                self.server.as_mut().expect("checked").advance(*seconds)?;
+            }
             ServerStep::Stop => {
                 running(&self.server)?;
                 // Offline, but the step names keep working: `server start`
