@@ -4,7 +4,9 @@
 # in the order callgrind first saw them. build.rs hands the list to the linker
 # (--symbol-ordering-file), which puts those functions next to each other, so
 # a start touches a few contiguous pages of code instead of pages all over .text.
-# Run it after dependency updates or large changes, then `scripts/speed.sh`.
+# Run it after dependency updates or large changes, then `scripts/speed.sh`,
+# with no source edit in between: an edit renumbers the local symbols fat LTO
+# makes (`name.1234`), and the list then names other functions.
 #   usage: scripts/startup-order.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
