@@ -4,7 +4,7 @@
 # Packages to build and run the app.
 SOFTTOKEN_RUN_PKGS="pkg-config libfontconfig1-dev fonts-dejavu-core libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1 gnome-keyring dbus dbus-x11"
 # Extra packages for the test suite.
-SOFTTOKEN_TEST_PKGS="oathtool xvfb xdotool xxd desktop-file-utils appstream xdg-utils imagemagick zbar-tools x11-utils x11-xkb-utils fonts-lohit-deva xclip faketime libglib2.0-bin postgresql python3 curl strace"
+SOFTTOKEN_TEST_PKGS="oathtool xvfb xdotool xxd desktop-file-utils appstream xdg-utils imagemagick zbar-tools x11-utils x11-xkb-utils fonts-lohit-deva xclip faketime libglib2.0-bin postgresql python3 curl strace patch"
 
 softtoken_need_pkgs() {
     local missing=() p
