@@ -48,7 +48,7 @@ fn dispatch(command: Option<Command>) -> Result<(), Failure> {
             crate::qa::QaError::Invalid(m) => Failure::Invalid(m),
             crate::qa::QaError::Failed(m) => Failure::Refused(m),
         }),
-        Some(command) => cli::run_command(command),
+        Some(Command::Windowless(command)) => cli::run_command(command),
     }
 }
 

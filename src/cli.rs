@@ -89,8 +89,25 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Every subcommand: the ones this module runs, then the window's and the
+/// QA runner's (started by `app::run`).
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    #[command(flatten)]
+    Windowless(Windowless),
+    /// Open the app (optionally at an enrollment link, or - to read the link from standard
+    /// input). A running SoftToken window comes to the front and takes the link.
+    Open { link: Option<String> },
+    /// Scripted UI tests for QA.
+    Qa {
+        #[command(subcommand)]
+        command: QaCommand,
+    },
+}
+
+/// The commands that need no window, run by [`run_command`].
+#[derive(Subcommand, Debug)]
+pub enum Windowless {
     /// Compute a code from a base32 secret, like oathtool (prints only the code).
     Otp(OtpArgs),
     /// Validate an enrollment link and show what it would enroll (never the secret).
@@ -147,9 +164,6 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Open the app (optionally at an enrollment link, or - to read the link from standard
-    /// input). A running SoftToken window comes to the front and takes the link.
-    Open { link: Option<String> },
     /// Install the desktop file (so softtoken:// links open SoftToken), icon and metainfo for this user.
     DesktopInstall {
         /// The data folder to install under (default: $XDG_DATA_HOME or ~/.local/share).
@@ -158,11 +172,6 @@ pub enum Command {
         /// Remove what desktop-install wrote instead.
         #[arg(long)]
         uninstall: bool,
-    },
-    /// Scripted UI tests for QA.
-    Qa {
-        #[command(subcommand)]
-        command: QaCommand,
     },
 }
 
@@ -253,17 +262,17 @@ pub fn arg_or_stdin(value: &str, what: &str) -> Result<Zeroizing<String>, Failur
 
 /// Runs a command that needs no window (`app::run` starts the window for
 /// `open` and the QA runner for `qa`).
-pub fn run_command(command: Command) -> Result<(), Failure> {
+pub fn run_command(command: Windowless) -> Result<(), Failure> {
     match command {
-        Command::Otp(args) => cmd_otp(args),
-        Command::Inspect { link } => cmd_inspect(&arg_or_stdin(&link, "link")?),
-        Command::DeviceId => {
+        Windowless::Otp(args) => cmd_otp(args),
+        Windowless::Inspect { link } => cmd_inspect(&arg_or_stdin(&link, "link")?),
+        Windowless::DeviceId => {
             println!("{}", tokens::this_device()?);
             Ok(())
         }
-        Command::Show { name } => cmd_show(&name),
-        Command::ReportLost { name, pin_stdin, yes } => cmd_report_lost(&name, pin_stdin, yes),
-        Command::Enroll {
+        Windowless::Show { name } => cmd_show(&name),
+        Windowless::ReportLost { name, pin_stdin, yes } => cmd_report_lost(&name, pin_stdin, yes),
+        Windowless::Enroll {
             activation_code_stdin,
             link,
             name,
@@ -276,13 +285,10 @@ pub fn run_command(command: Command) -> Result<(), Failure> {
             pin_stdin,
             activation_code_stdin,
         ),
-        Command::List => cmd_list(),
-        Command::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
-        Command::Remove { name, yes } => cmd_remove(&name, yes),
-        Command::DesktopInstall { data_dir, uninstall } => cmd_desktop_install(data_dir, uninstall),
-        Command::Open { .. } | Command::Qa { .. } => Err(Failure::Refused(
-            "the window and the QA runner start from app::run, not the command line".into(),
-        )),
+        Windowless::List => cmd_list(),
+        Windowless::Code { name, pin_stdin } => cmd_code(&name, pin_stdin),
+        Windowless::Remove { name, yes } => cmd_remove(&name, yes),
+        Windowless::DesktopInstall { data_dir, uninstall } => cmd_desktop_install(data_dir, uninstall),
     }
 }
 
