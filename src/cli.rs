@@ -457,11 +457,7 @@ fn cmd_enroll_online(
             l.account,
             l.host()
         );
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Invalid(format!("could not read the activation code: {e}")))?;
-        Zeroizing::new(line.trim().to_string())
+        Zeroizing::new(stdin_line("activation code")?.trim().to_string())
     };
     let code = crate::protocol::ActivationCode::parse(&code_text).map_err(|e| Failure::Invalid(e.to_string()))?;
     eprintln!("Contacting {}…", l.host());
@@ -610,16 +606,12 @@ fn cmd_code(name: &str, pin_stdin: bool) -> Result<(), Failure> {
     // says it is not synchronized (see ui/passcode.rs).
     let (code, check) = match unlocked.meta.kind {
         OtpKind::Totp { .. } => {
-            let issuer = unlocked.meta.server.as_deref().and_then(|server| {
-                let net = crate::online::HttpNetwork::with_timeout(crate::online::CLOCK_CHECK_TIMEOUT);
-                crate::online::issuer_time(&net, server).ok()
-            });
-            let synchronized = if issuer.is_none() {
-                crate::clock::TimeSync::synchronized(&crate::clock::SystemTimeSync::default())
-            } else {
-                None
-            };
-            let check = crate::online::ClockCheck::judge(tokens.now(), issuer, synchronized);
+            let check = crate::online::ClockCheck::ask(
+                &crate::online::HttpNetwork::with_timeout(crate::online::CLOCK_CHECK_TIMEOUT),
+                unlocked.meta.server.as_deref(),
+                &crate::clock::SystemTimeSync::default(),
+                &SystemClock,
+            );
             let at = tokens.now().saturating_add_signed(check.offset());
             (tokens.totp_at(&unlocked, at)?, check)
         }

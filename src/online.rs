@@ -149,6 +149,21 @@ impl ClockCheck {
         }
     }
 
+    /// Runs the check: the issuer's time when `server` answers, otherwise
+    /// the system's word on its clock's sync (not asked when the issuer
+    /// answered), judged at `clock`'s time once the answers are in. Blocks
+    /// for up to the network's and the system bus's time limits.
+    pub fn ask(
+        net: &dyn Network,
+        server: Option<&str>,
+        sync: &dyn crate::clock::TimeSync,
+        clock: &dyn crate::clock::Clock,
+    ) -> ClockCheck {
+        let issuer = server.and_then(|s| issuer_time(net, s).ok());
+        let synchronized = if issuer.is_none() { sync.synchronized() } else { None };
+        ClockCheck::judge(clock.now(), issuer, synchronized)
+    }
+
     /// Seconds to add to this device's clock for the codes.
     pub fn offset(&self) -> i64 {
         match self {

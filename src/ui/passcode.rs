@@ -58,14 +58,10 @@ fn check_clock(c: &Controller) {
     let server = c.state.borrow().unlocked.as_ref().and_then(|u| u.meta.server.clone());
     let net = c.clock_network();
     let sync = c.time_sync();
+    let clock = c.clock.clone();
     c.background(
-        move || {
-            let issuer = server.and_then(|s| crate::online::issuer_time(&*net, &s).ok());
-            let synchronized = if issuer.is_none() { sync.synchronized() } else { None };
-            (issuer, synchronized)
-        },
-        |c, (issuer, synchronized)| {
-            let check = crate::online::ClockCheck::judge(c.now(), issuer, synchronized);
+        move || crate::online::ClockCheck::ask(&*net, server.as_deref(), &*sync, &*clock),
+        |c, check| {
             c.state.borrow_mut().clock_check = Some(check);
             if c.screen() == Screen::Passcode {
                 refresh(c);
