@@ -3,22 +3,14 @@
 //! or stderr, and the vault on the real Secret Service when the test command
 //! has started one (SOFTTOKEN_REAL_KEYRING=1).
 
-use std::io::Write;
+mod common;
+
 use std::process::{Command, Output, Stdio};
 
 const S: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 fn run_in(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_softtoken"))
-        .args(args)
-        .env("XDG_DATA_HOME", data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    common::run_softtoken(data, args, stdin, &[])
 }
 
 fn run(args: &[&str]) -> Output {

@@ -4,13 +4,13 @@
 //! the real keyring that scripts/test.sh starts, over plain HTTP and over
 //! HTTPS with a test CA given through `SSL_CERT_FILE`.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 mod common;
 
+use common::run_softtoken as app;
 use common::server::{test_ca, Server};
 
 use softtoken::clock::ManualClock;
@@ -262,20 +262,6 @@ fn activation_links_are_checked() {
 }
 
 // ---- the command line, on the real keyring ----
-
-fn app(data: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(APP)
-        .args(args)
-        .env("XDG_DATA_HOME", data)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
 
 fn text(o: &Output) -> String {
     format!(

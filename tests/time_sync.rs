@@ -4,7 +4,9 @@
 //! test (no system bus is needed, nor changed).
 #![cfg(target_os = "linux")]
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -119,19 +121,9 @@ fn softtoken_code_warns_when_the_clock_is_not_synchronized() {
     let tmp = tempfile::tempdir().unwrap();
     let bus = private_bus(tmp.path());
     let data = tmp.path().join("data");
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_softtoken"))
-            .args(args)
-            .env("XDG_DATA_HOME", &data)
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.1)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run =
+        |args: &[&str], stdin: &str| common::run_softtoken(&data, args, stdin, &[("DBUS_SYSTEM_BUS_ADDRESS", &bus.1)]);
+
     let link =
         "softtoken://enroll?type=soft&issuer=Acme%20EHR&account=dr.ntp&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&sync=0";
     let o = run(&["enroll", link, "--name", "NTP", "--pin-stdin"], "2580\n2580\n");

@@ -62,11 +62,16 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 
 /// The app on `display` (X11 only) with its data under `data`.
 fn gui(display: &str, data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_softtoken"));
-    c.env("DISPLAY", display)
+    gui_env(Command::new(env!("CARGO_BIN_EXE_softtoken")), display, data)
+}
+
+/// `command` (the app, or a tool that starts it) with the app's environment.
+fn gui_env(mut command: Command, display: &str, data: &Path) -> Command {
+    command
+        .env("DISPLAY", display)
         .env_remove("WAYLAND_DISPLAY")
         .env("XDG_DATA_HOME", data);
-    c
+    command
 }
 
 /// Starts the app (no link on its command line), waits for its window, then
@@ -90,10 +95,15 @@ fn open_in_window(display: &str, data: &Path, link: &str, configure: impl FnOnce
 
 /// Waits (up to 20 s) for the process's first visible window; its X id.
 fn visible_window(display: &str, pid: u32) -> String {
-    let pid = pid.to_string();
+    first_window(display, &["--pid", &pid.to_string()])
+}
+
+/// Waits (up to 20 s) for the first visible window `xdotool search` finds
+/// with these criteria; its X id.
+fn first_window(display: &str, criteria: &[&str]) -> String {
     let mut window = String::new();
     wait_for("the SoftToken window", Duration::from_secs(20), || {
-        let o = xdotool(display, &["search", "--onlyvisible", "--pid", &pid]);
+        let o = xdotool(display, &[&["search", "--onlyvisible"], criteria].concat());
         window = String::from_utf8_lossy(&o.stdout)
             .lines()
             .next()
@@ -380,29 +390,19 @@ fn the_compose_table_is_read_at_the_first_key_not_at_start() {
     let (display, _one_at_a_time) = the_display_and_keyring();
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("strace.log");
-    let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-qq", "-e", "trace=openat", "-o"])
+    let mut strace = Command::new("strace");
+    strace
+        .args(["-f", "-qq", "-e", "trace=openat", "-o"])
         .arg(&log)
-        .arg(env!("CARGO_BIN_EXE_softtoken"))
-        .env("DISPLAY", &display)
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("XMODIFIERS")
-        .env("XDG_DATA_HOME", tmp.path().join("data"))
+        .arg(env!("CARGO_BIN_EXE_softtoken"));
+    let mut cmd = gui_env(strace, &display, &tmp.path().join("data"));
+    cmd.env_remove("XMODIFIERS")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let app = Kill(cmd.spawn().expect("strace (scripts/test.sh installs it)"));
     // strace's child has its own pid: find the window by its title (one test
     // at a time has the display).
-    let mut window = String::new();
-    wait_for("the SoftToken window", Duration::from_secs(20), || {
-        let o = xdotool(&display, &["search", "--onlyvisible", "--name", "^SoftToken$"]);
-        window = String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-            .to_string();
-        !window.is_empty()
-    });
+    let window = first_window(&display, &["--name", "^SoftToken$"]);
     let pid = xdotool(&display, &["getwindowpid", &window]);
     // Killing strace would leave its child running: the app is killed itself.
     let _window_app = KillPid(

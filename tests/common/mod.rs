@@ -5,7 +5,9 @@
 #[allow(dead_code)] // Only the app's online tests start a server.
 pub mod server;
 
+use std::io::Write;
 use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use softtoken::clock::ManualClock;
@@ -52,4 +54,21 @@ pub async fn fresh_postgres_db() -> String {
         .await
         .unwrap();
     format!("{base}/{name}")
+}
+
+/// Runs the `softtoken` binary with its data folder `data`, `stdin` written
+/// to it and `env` added to its environment, and waits for it.
+#[allow(dead_code)] // Only the tests that drive the command line.
+pub fn run_softtoken(data: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_softtoken"))
+        .args(args)
+        .env("XDG_DATA_HOME", data)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
