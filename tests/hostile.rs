@@ -57,8 +57,13 @@ impl Home {
                 // left a keyring D-Bus call (zbus timers) waiting forever.
                 // And bounded, so a hang fails this test instead of stalling
                 // the suite.
+                // libfaketime preloaded directly (softtoken::qa::libfaketime
+                // says why not through the `faketime` wrapper).
+                let lib = softtoken::qa::libfaketime().expect("libfaketime (scripts/test.sh installs faketime)");
                 let mut c = Command::new("timeout");
-                c.args(["60", "faketime", "-f", offset, env!("CARGO_BIN_EXE_softtoken")])
+                c.args(["60", env!("CARGO_BIN_EXE_softtoken")])
+                    .env("LD_PRELOAD", lib)
+                    .env("FAKETIME", offset)
                     .env("DONT_FAKE_MONOTONIC", "1");
                 c
             }

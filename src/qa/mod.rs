@@ -10,6 +10,8 @@ pub mod play;
 pub mod script;
 mod server;
 
+pub use server::libfaketime;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -22,8 +22,12 @@ pub struct QaServer {
     ahead: u64,
 }
 
-/// libfaketime's multi-threaded library (the server runs threads).
-fn libfaketime() -> Option<PathBuf> {
+/// libfaketime's multi-threaded library, loaded with LD_PRELOAD to move a
+/// process's wall clock (the QA server here; the hostile tests' guessers).
+/// Preloaded directly, not through the `faketime` wrapper, whose
+/// semaphore and shared memory outlive a killed wrapper and collide with a
+/// later process given the same pid ("sem_open: File exists").
+pub fn libfaketime() -> Option<PathBuf> {
     ["x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", ""]
         .iter()
         .map(|triple| Path::new("/usr/lib").join(triple).join("faketime/libfaketimeMT.so.1"))
