@@ -194,10 +194,24 @@ impl QaServer {
 
     /// Takes the server offline (its data stays).
     pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+        let Some(mut c) = self.child.take() else { return };
+        // A clean exit first (the server stops on SIGTERM): libfaketime
+        // removes its shared memory then, which a killed server leaves in
+        // /dev/shm. Killed if it has not stopped within 5 s.
+        #[cfg(unix)]
+        if let Ok(pid) = i32::try_from(c.id()) {
+            // SAFETY: kill(2) on our own child's pid; no memory is involved.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
         }
+        let _ = c.kill();
+        let _ = c.wait();
     }
 }
 
